@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target fuzz_gguf with clang (ASan + UBSan) in build-fuzz/
+# and fuzzes the GGUF reader for SECONDS (default 30) starting from a copy of
+# fuzz/corpus/. Exits non-zero if the fuzzer finds a crash, leak, timeout or
+# out-of-memory input; the reproducer is left in build-fuzz/fuzz-artifacts/.
+#
+#   scripts/run_fuzz.sh [SECONDS] [extra libFuzzer flags...]
+#   reproduce:  build-fuzz/fuzz/fuzz_gguf build-fuzz/fuzz-artifacts/crash-...
+set -euo pipefail
+
+seconds=${1:-30}
+shift || true
+root=$(cd "$(dirname "$0")/.." && pwd)
+build="$root/build-fuzz"
+
+CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$root" -B "$build" -G Ninja \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKVZIP_FUZZ=ON -DKVZIP_TESTS=OFF >/dev/null
+ninja -C "$build" fuzz_gguf
+
+# The fuzzer adds its finds to the corpus directory: work on a copy so that the
+# committed seeds stay as they are.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$root/fuzz/corpus" "$work/corpus"
+mkdir -p "$build/fuzz-artifacts"
+
+echo "fuzzing fuzz_gguf for ${seconds}s ..." >&2
+if ! "$build/fuzz/fuzz_gguf" "$work/corpus" \
+  -max_total_time="$seconds" \
+  -dict="$root/fuzz/gguf.dict" \
+  -artifact_prefix="$build/fuzz-artifacts/" \
+  -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
+  -print_final_stats=1 "$@"; then
+  echo "fuzz_gguf: FAILED - reproducer in $build/fuzz-artifacts/" >&2
+  exit 1
+fi
+echo "fuzz_gguf: no crash in ${seconds}s (corpus grew to $(ls "$work/corpus" | wc -l) inputs)" >&2

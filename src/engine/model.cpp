@@ -1,0 +1,116 @@
+#include "engine/model.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "io/gguf.h"
+#include "model/transformer.h"
+#include "ops/threadpool.h"
+#include "util/error.h"
+
+namespace kvzip {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+Model::Model(const std::string& gguf_path, const ModelOptions& options) : options_(options) {
+    if (options_.batch <= 0) throw Error("batch size must be positive");
+    file_ = GGUFFile::open(gguf_path);
+    pool_ = std::make_unique<ThreadPool>(options_.threads);
+    transformer_ = std::make_unique<Transformer>(*file_, *pool_);
+    tokenizer_ = Tokenizer::create(Vocab::from_gguf(*file_));
+    template_ = std::make_unique<ChatTemplate>(ChatTemplate::from_vocab(tokenizer_->vocab(), config().arch));
+}
+
+Model::~Model() = default;
+
+const ModelConfig& Model::config() const { return transformer_->config(); }
+int Model::threads() const { return pool_->size(); }
+
+std::vector<TokenId> Model::encode(const std::string& text, bool add_bos) const {
+    return tokenizer_->encode(text, add_bos, /*parse_special=*/true);
+}
+
+std::string Model::chat_prompt(const std::string& user_text) const {
+    return template_->render({{"user", user_text}}, /*add_generation_prompt=*/true);
+}
+
+KVCache Model::new_cache() const { return transformer_->new_cache(options_.kv_type); }
+
+std::vector<float> Model::eval(const std::vector<TokenId>& ids, KVCache& cache,
+                               const std::function<void(int64_t, int64_t)>& progress) {
+    const int64_t n = (int64_t)ids.size();
+    if (cache.next_position() + n > config().n_ctx_train)
+        throw Error("the prompt needs " + std::to_string(cache.next_position() + n) +
+                    " positions but the model's context is " + std::to_string(config().n_ctx_train) + " tokens");
+    std::vector<float> logits;
+    for (int64_t i = 0; i < n; i += options_.batch) {
+        const int64_t T = std::min(options_.batch, n - i);
+        transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr);
+        if (progress) progress(i + T, n);
+    }
+    return logits;
+}
+
+std::vector<float> Model::eval_all_logits(const std::vector<TokenId>& ids, KVCache& cache) {
+    std::vector<float> all, part;
+    for (int64_t i = 0; i < (int64_t)ids.size(); i += options_.batch) {
+        const int64_t T = std::min<int64_t>(options_.batch, (int64_t)ids.size() - i);
+        transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true);
+        all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+}
+
+GenerationResult Model::generate(const std::vector<TokenId>& prompt, KVCache& cache, const GenerateOptions& options,
+                                 const std::function<void(const std::string&)>& on_piece) {
+    if (prompt.empty()) throw Error("the prompt is empty");
+    GenerationResult r;
+    r.prompt_tokens = (int64_t)prompt.size();
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<float> logits = eval(prompt, cache);
+    r.prefill_seconds = seconds_since(t0);
+
+    Sampler sampler(options.sampling);
+    const auto t1 = std::chrono::steady_clock::now();
+    // Pieces may split a UTF-8 character; stream only whole characters.
+    std::string pending;
+    for (int i = 0; i < options.max_tokens; ++i) {
+        const TokenId next = sampler.sample(logits.data(), config().n_vocab);
+        if (options.stop_at_eos && tokenizer_->is_end_of_generation(next)) {
+            r.stopped_at_eos = true;
+            break;
+        }
+        r.tokens.push_back(next);
+        if (on_piece) {
+            pending += tokenizer_->token_to_piece(next);
+            size_t complete = pending.size();
+            // Hold back a trailing incomplete UTF-8 sequence.
+            for (size_t back = 1; back <= std::min<size_t>(3, pending.size()); ++back) {
+                const unsigned char ch = (unsigned char)pending[pending.size() - back];
+                if ((ch & 0xC0) == 0x80) continue;  // continuation byte
+                const size_t need = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : ch >= 0xC0 ? 2 : 1;
+                if (need > back) complete = pending.size() - back;
+                break;
+            }
+            if (complete > 0) {
+                on_piece(pending.substr(0, complete));
+                pending.erase(0, complete);
+            }
+        }
+        if (i + 1 == options.max_tokens) break;
+        if (cache.next_position() + 1 > config().n_ctx_train) break;
+        const TokenId one[1] = {next};
+        logits.clear();
+        transformer_->forward(one, 1, cache, &logits);
+    }
+    if (on_piece && !pending.empty()) on_piece(pending);
+    r.decode_seconds = seconds_since(t1);
+    r.text = tokenizer_->decode(r.tokens);
+    return r;
+}
+
+}  // namespace kvzip

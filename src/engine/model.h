@@ -1,0 +1,93 @@
+#pragma once
+// The public API: load a GGUF model, turn text into a prompt, run it over a
+// KV cache, generate.
+//
+//   kvzip::Model model("SmolLM2-135M-Instruct.Q4_1.gguf");
+//   kvzip::KVCache cache = model.new_cache();
+//   auto ids = model.encode(model.chat_prompt("What is the capital of France?"));
+//   auto result = model.generate(ids, cache, {}, [](const std::string& piece) { std::cout << piece; });
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/sampler.h"
+#include "kv/kv_cache.h"
+#include "model/config.h"
+#include "tokenizer/chat_template.h"
+#include "tokenizer/tokenizer.h"
+
+namespace kvzip {
+
+class GGUFFile;
+class ThreadPool;
+class Transformer;
+
+struct ModelOptions {
+    int threads = 0;              // 0: all cores
+    KVType kv_type = KVType::F16;
+    int64_t batch = 256;          // tokens per forward pass during prefill
+};
+
+struct GenerateOptions {
+    SamplingParams sampling;
+    int max_tokens = 256;
+    bool stop_at_eos = true;
+};
+
+struct GenerationResult {
+    std::vector<TokenId> tokens;  // generated ids (without the prompt), stop token excluded
+    std::string text;
+    int64_t prompt_tokens = 0;
+    double prefill_seconds = 0, decode_seconds = 0;
+    bool stopped_at_eos = false;
+    double prefill_tok_per_s() const { return prefill_seconds > 0 ? prompt_tokens / prefill_seconds : 0; }
+    double decode_tok_per_s() const {
+        return decode_seconds > 0 && tokens.size() > 1 ? (tokens.size() - 1) / decode_seconds : 0;
+    }
+};
+
+class Model {
+public:
+    explicit Model(const std::string& gguf_path, const ModelOptions& options = {});
+    ~Model();
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
+    const ModelConfig& config() const;
+    const Tokenizer& tokenizer() const { return *tokenizer_; }
+    const ChatTemplate& chat_template() const { return *template_; }
+    const GGUFFile& file() const { return *file_; }
+    int threads() const;
+
+    // Text to ids (special tokens in the text are parsed), BOS added when the
+    // model asks for it.
+    std::vector<TokenId> encode(const std::string& text, bool add_bos = true) const;
+    // A one-turn chat prompt for `user_text` in the model's template.
+    std::string chat_prompt(const std::string& user_text) const;
+
+    KVCache new_cache() const;
+
+    // Runs `ids` over the cache in batches of options.batch tokens (bounded
+    // memory) and returns the last token's logits.
+    std::vector<float> eval(const std::vector<TokenId>& ids, KVCache& cache,
+                            const std::function<void(int64_t done, int64_t total)>& progress = {});
+    // Every position's logits (T * n_vocab), for tests and scoring.
+    std::vector<float> eval_all_logits(const std::vector<TokenId>& ids, KVCache& cache);
+
+    // Prefills `prompt` then generates. `on_piece` receives the text of each
+    // new token as soon as it is known (streaming).
+    GenerationResult generate(const std::vector<TokenId>& prompt, KVCache& cache, const GenerateOptions& options = {},
+                              const std::function<void(const std::string&)>& on_piece = {});
+
+private:
+    ModelOptions options_;
+    std::unique_ptr<GGUFFile> file_;
+    std::unique_ptr<ThreadPool> pool_;
+    std::unique_ptr<Transformer> transformer_;
+    std::unique_ptr<Tokenizer> tokenizer_;
+    std::unique_ptr<ChatTemplate> template_;
+};
+
+}  // namespace kvzip

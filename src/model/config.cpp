@@ -1,0 +1,78 @@
+#include "model/config.h"
+
+#include <cmath>
+
+#include "io/gguf.h"
+#include "ops/quant.h"
+#include "util/error.h"
+
+namespace kvzip {
+
+namespace {
+
+const char* const kSupportedArchs[] = {"llama"};
+
+bool arch_supported(const std::string& a) {
+    for (const char* s : kSupportedArchs)
+        if (a == s) return true;
+    return false;
+}
+
+// RoPE inverse frequencies, divided by the per-dimension factors when the file
+// carries them (llama.cpp's converter stores Llama-3.1 frequency scaling as the
+// tensor rope_freqs.weight).
+std::vector<float> compute_rope_inv_freq(const GGUFFile& f, int n_rot, float base) {
+    std::vector<float> inv(n_rot / 2);
+    for (int i = 0; i < n_rot / 2; ++i) inv[i] = (float)std::pow((double)base, -2.0 * i / n_rot);
+    if (const GGUFTensor* t = f.find_tensor("rope_freqs.weight")) {
+        if (t->type != GGMLType::F32 || t->n_elements() != n_rot / 2)
+            throw Error(f.path() + ": tensor rope_freqs.weight should be F32 with " + std::to_string(n_rot / 2) +
+                        " elements");
+        std::vector<float> factors(n_rot / 2);
+        dequantize_row(GGMLType::F32, t->data, factors.data(), n_rot / 2);
+        for (int i = 0; i < n_rot / 2; ++i) inv[i] /= factors[i];
+    }
+    return inv;
+}
+
+}  // namespace
+
+ModelConfig ModelConfig::from_gguf(const GGUFFile& f) {
+    ModelConfig c;
+    c.arch = f.get_string("general.architecture");
+    if (!arch_supported(c.arch)) {
+        std::string list;
+        for (const char* s : kSupportedArchs) list += std::string(list.empty() ? "" : ", ") + s;
+        throw Error(f.path() + ": unsupported architecture '" + c.arch + "' (supported: " + list + ")");
+    }
+    c.name = f.get_string("general.name", c.arch);
+    const std::string p = c.arch + ".";
+    c.n_layer = (int)f.get_int(p + "block_count");
+    c.n_embd = (int)f.get_int(p + "embedding_length");
+    c.n_head = (int)f.get_int(p + "attention.head_count");
+    c.n_head_kv = (int)f.get_int(p + "attention.head_count_kv", c.n_head);
+    c.n_ff = (int)f.get_int(p + "feed_forward_length");
+    c.n_ctx_train = f.get_int(p + "context_length", 2048);
+    c.rms_eps = (float)f.get_float(p + "attention.layer_norm_rms_epsilon", 1e-5);
+    c.rope_base = (float)f.get_float(p + "rope.freq_base", 10000.0);
+    if (c.n_layer <= 0 || c.n_embd <= 0 || c.n_head <= 0 || c.n_head_kv <= 0 || c.n_ff <= 0 ||
+        c.n_head % c.n_head_kv != 0)
+        throw Error(f.path() + ": inconsistent hyper-parameters (layers " + std::to_string(c.n_layer) + ", embd " +
+                    std::to_string(c.n_embd) + ", heads " + std::to_string(c.n_head) + "/" +
+                    std::to_string(c.n_head_kv) + ", ff " + std::to_string(c.n_ff) + ")");
+    c.head_dim = (int)f.get_int(p + "attention.key_length", c.n_embd / c.n_head);
+    c.n_rot = (int)f.get_int(p + "rope.dimension_count", c.head_dim);
+    if (c.n_rot <= 0 || c.n_rot > c.head_dim || c.n_rot % 2)
+        throw Error(f.path() + ": bad rope.dimension_count " + std::to_string(c.n_rot));
+
+    const GGUFTensor& emb = f.tensor("token_embd.weight");
+    if (emb.ne.size() != 2 || emb.ne[0] != c.n_embd)
+        throw Error(f.path() + ": token_embd.weight should have shape [" + std::to_string(c.n_embd) + ", vocab]");
+    c.n_vocab = (int)emb.ne[1];
+    // GGUF llama weights are permuted by the converter for pairwise (interleaved) rotation.
+    c.rope_style = RopeStyle::Interleaved;
+    c.rope_inv_freq = compute_rope_inv_freq(f, c.n_rot, c.rope_base);
+    return c;
+}
+
+}  // namespace kvzip

@@ -1,0 +1,113 @@
+#include "model/transformer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "io/gguf.h"
+#include "ops/attention.h"
+#include "ops/nn.h"
+#include "ops/quant.h"
+#include "util/error.h"
+
+namespace kvzip {
+
+Transformer::Transformer(const GGUFFile& file, ThreadPool& pool)
+    : config_(ModelConfig::from_gguf(file)), weights_(ModelWeights::from_gguf(file, config_)), pool_(pool) {}
+
+KVCache Transformer::new_cache(KVType type) const {
+    return KVCache(config_.n_layer, config_.n_head_kv, config_.head_dim, type);
+}
+
+void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std::vector<float>* logits,
+                          bool all_logits) {
+    const ModelConfig& c = config_;
+    if (T <= 0) return;
+    const int64_t pos0 = cache.next_position();
+    const int64_t d = c.n_embd;
+    const int64_t q_dim = (int64_t)c.n_head * c.head_dim, kv_dim = (int64_t)c.n_head_kv * c.head_dim;
+    x_.resize(T * d);
+    xn_.resize(T * d);
+    q_.resize(T * q_dim);
+    k_.resize(T * kv_dim);
+    v_.resize(T * kv_dim);
+    attn_.resize(T * q_dim);
+    gate_.resize(T * c.n_ff);
+    up_.resize(T * c.n_ff);
+
+    const WeightMatrix& emb = weights_.token_embd;
+    for (int64_t t = 0; t < T; ++t) {
+        if (tokens[t] < 0 || tokens[t] >= c.n_vocab)
+            throw Error("token id " + std::to_string(tokens[t]) + " is outside the vocabulary (" +
+                        std::to_string(c.n_vocab) + ")");
+        dequantize_row(emb.type, emb.data + (size_t)tokens[t] * emb.row_stride(), x_.data() + t * d, d);
+    }
+
+    for (int l = 0; l < c.n_layer; ++l) {
+        attention_block(l, T, pos0, cache);
+        mlp_block(l, T);
+    }
+
+    if (!logits) return;
+    const int64_t first = all_logits ? 0 : T - 1, n_out = T - first;
+    for (int64_t t = first; t < T; ++t)
+        rms_norm(x_.data() + t * d, weights_.output_norm.data(), xn_.data() + (t - first) * d, d, c.rms_eps);
+    logits->resize(n_out * c.n_vocab);
+    matmul(weights_.output, xn_.data(), n_out, logits->data(), pool_);
+}
+
+void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache) {
+    const ModelConfig& c = config_;
+    const LayerWeights& L = weights_.layers[layer];
+    const int64_t d = c.n_embd, hd = c.head_dim;
+    const int64_t q_dim = (int64_t)c.n_head * hd, kv_dim = (int64_t)c.n_head_kv * hd;
+
+    for (int64_t t = 0; t < T; ++t) rms_norm(x_.data() + t * d, L.attn_norm.data(), xn_.data() + t * d, d, c.rms_eps);
+    matmul(L.wq, xn_.data(), T, q_.data(), pool_);
+    matmul(L.wk, xn_.data(), T, k_.data(), pool_);
+    matmul(L.wv, xn_.data(), T, v_.data(), pool_);
+    auto add_bias = [T](std::vector<float>& y, const std::vector<float>& b) {
+        if (b.empty()) return;
+        const int64_t n = (int64_t)b.size();
+        for (int64_t t = 0; t < T; ++t)
+            for (int64_t i = 0; i < n; ++i) y[t * n + i] += b[i];
+    };
+    add_bias(q_, L.bq);
+    add_bias(k_, L.bk);
+    add_bias(v_, L.bv);
+    for (int64_t t = 0; t < T; ++t) {
+        rope(q_.data() + t * q_dim, c.n_head, (int)hd, c.n_rot, pos0 + t, c.rope_inv_freq.data(), c.rope_style);
+        rope(k_.data() + t * kv_dim, c.n_head_kv, (int)hd, c.n_rot, pos0 + t, c.rope_inv_freq.data(), c.rope_style);
+    }
+    cache.append(layer, k_.data(), v_.data(), T, pos0);
+
+    AttentionParams ap;
+    ap.scale = 1.0f / std::sqrt((float)hd);
+    const int G = c.group_size();
+    pool_.parallel_for(T * c.n_head, [&](int64_t i0, int64_t i1) {
+        std::vector<float> scratch;
+        for (int64_t i = i0; i < i1; ++i) {
+            const int64_t t = i / c.n_head;
+            const int h = (int)(i % c.n_head);
+            const KVHeadView view = cache.head(layer, h / G);
+            scratch.resize(view.n);
+            attend_one(q_.data() + t * q_dim + h * hd, pos0 + t, view, ap, attn_.data() + t * q_dim + h * hd,
+                       scratch.data());
+        }
+    });
+    matmul(L.wo, attn_.data(), T, xn_.data(), pool_);
+    for (int64_t i = 0; i < T * d; ++i) x_[i] += xn_[i];
+}
+
+void Transformer::mlp_block(int layer, int64_t T) {
+    const ModelConfig& c = config_;
+    const LayerWeights& L = weights_.layers[layer];
+    const int64_t d = c.n_embd;
+    for (int64_t t = 0; t < T; ++t) rms_norm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, c.rms_eps);
+    matmul(L.w_gate, xn_.data(), T, gate_.data(), pool_);
+    matmul(L.w_up, xn_.data(), T, up_.data(), pool_);
+    silu_mul(gate_.data(), up_.data(), T * c.n_ff);
+    matmul(L.w_down, gate_.data(), T, xn_.data(), pool_);
+    for (int64_t i = 0; i < T * d; ++i) x_[i] += xn_[i];
+}
+
+}  // namespace kvzip

@@ -1,0 +1,43 @@
+#pragma once
+// The forward pass of a decoder-only transformer (Llama family for now):
+// embeddings -> [RMSNorm -> GQA attention over the KV cache -> residual ->
+// RMSNorm -> SwiGLU MLP -> residual] x L -> RMSNorm -> LM head.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "kv/kv_cache.h"
+#include "model/config.h"
+#include "model/weights.h"
+#include "ops/threadpool.h"
+
+namespace kvzip {
+
+class GGUFFile;
+
+class Transformer {
+public:
+    Transformer(const GGUFFile& file, ThreadPool& pool);
+
+    const ModelConfig& config() const { return config_; }
+    KVCache new_cache(KVType type) const;
+
+    // Runs T tokens at positions cache.next_position() ... + T - 1, appending
+    // their keys and values to `cache`. If `logits` is given it receives the
+    // last token's logits (n_vocab floats), or every token's (T * n_vocab) when
+    // all_logits. Callers bound T (chunked prefill) to bound activation memory.
+    void forward(const int32_t* tokens, int64_t T, KVCache& cache, std::vector<float>* logits = nullptr,
+                 bool all_logits = false);
+
+private:
+    void attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache);
+    void mlp_block(int layer, int64_t T);
+
+    ModelConfig config_;
+    ModelWeights weights_;
+    ThreadPool& pool_;
+    // Activations of the current call, [T][width] each.
+    std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_;
+};
+
+}  // namespace kvzip

@@ -1,0 +1,35 @@
+// The `kvzip` command line.
+#include <cstdio>
+#include <map>
+
+#include "tools/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"kvzip: LLM inference with query-agnostic KV cache compression"};
+    app.require_subcommand(1);
+    std::map<CLI::App*, kvzip::cli::Runner> runners;
+    auto add = [&](const char* name, const char* help, kvzip::cli::Runner (*fn)(CLI::App&)) {
+        CLI::App* sub = app.add_subcommand(name, help);
+        runners[sub] = fn(*sub);
+    };
+    add("generate", "generate text from a prompt", kvzip::cli::add_generate);
+    add("inspect", "print a GGUF file's metadata and tensor table", kvzip::cli::add_inspect);
+    add("bench", "measure prefill and decode speed", kvzip::cli::add_bench);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        for (auto& [sub, run] : runners)
+            if (sub->parsed()) return run();
+    } catch (const kvzip::Error& e) {
+        std::fprintf(stderr, "kvzip: error: %s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "kvzip: error: out of memory\n");
+        return 1;
+    }
+    return 0;
+}
