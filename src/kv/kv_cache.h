@@ -5,6 +5,7 @@
 // lets KVzip prune each head independently (a ragged cache, DESIGN.md 1.4).
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace kvzip {
@@ -12,7 +13,8 @@ namespace kvzip {
 enum class KVType { F16, F32 };
 
 // Read-only view of one (layer, KV head): n entries, keys and values each
-// head_dim elements of `type`, positions ascending.
+// head_dim elements of `type`, positions ascending. When `index` is set (a
+// retain-mode keep list) only the entries index[0..n_index) take part.
 struct KVHeadView {
     KVType type = KVType::F16;
     int head_dim = 0;
@@ -20,7 +22,15 @@ struct KVHeadView {
     const void* keys = nullptr;
     const void* values = nullptr;
     const int32_t* positions = nullptr;
+    const int32_t* index = nullptr;
+    int64_t n_index = 0;
+
+    int64_t n_active() const { return index ? n_index : n; }
+    int32_t active_position(int64_t k) const { return positions[index ? index[k] : k]; }
 };
+
+// Decides, per (layer, KV head, entry), whether an entry stays.
+using KeepFn = std::function<bool(int layer, int kv_head, int32_t position)>;
 
 class KVCache {
 public:
@@ -51,20 +61,37 @@ public:
     void clear();
     void reserve(int64_t tokens_per_head);
 
-    size_t bytes() const;   // key + value bytes held (what the cache costs)
-    int64_t n_entries() const;  // sum over heads of entries
+    // Pruning. Evict mode (compact = true) erases the dropped entries, so
+    // memory really shrinks. Retain mode keeps every entry and a keep list per
+    // head, so that one prefill can be evaluated at many ratios; attention
+    // then reads only the listed entries. Tokens appended later are kept.
+    void prune(const KeepFn& keep, bool compact);
+    void clear_mask();           // retain mode: every entry active again
+    bool masked() const { return masked_; }
+
+    size_t bytes() const;          // key + value bytes held in memory
+    size_t active_bytes() const;   // key + value bytes of the entries attention reads
+    int64_t n_entries() const;     // entries held, over all heads
+    int64_t n_active() const;      // entries attention reads, over all heads
+    int64_t head_active(int layer, int kv_head) const;
+    // Exact equality of the held content (entries, positions, keep lists);
+    // used to check that a query leaves the cache as it found it.
+    bool same_content(const KVCache& other) const;
 
 private:
     struct Head {
         std::vector<uint8_t> keys, values;
         std::vector<int32_t> positions;
+        std::vector<int32_t> active;  // retain mode: kept entry indices, ascending
     };
+    size_t row_bytes() const { return (size_t)head_dim_ * elem_bytes(); }
     Head& at(int layer, int h) { return heads_[(size_t)layer * n_head_kv_ + h]; }
     const Head& at(int layer, int h) const { return heads_[(size_t)layer * n_head_kv_ + h]; }
 
     int n_layer_ = 0, n_head_kv_ = 0, head_dim_ = 0;
     KVType type_ = KVType::F16;
     int64_t next_pos_ = 0;
+    bool masked_ = false;
     std::vector<Head> heads_;
 };
 

@@ -19,7 +19,7 @@ KVCache Transformer::new_cache(KVType type) const {
 }
 
 void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std::vector<float>* logits,
-                          bool all_logits) {
+                          bool all_logits, AttentionObserver* observer) {
     const ModelConfig& c = config_;
     if (T <= 0) return;
     const int64_t pos0 = cache.next_position();
@@ -43,7 +43,7 @@ void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std:
     }
 
     for (int l = 0; l < c.n_layer; ++l) {
-        attention_block(l, T, pos0, cache);
+        attention_block(l, T, pos0, cache, observer);
         mlp_block(l, T);
     }
 
@@ -55,7 +55,7 @@ void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std:
     matmul(weights_.output, xn_.data(), n_out, logits->data(), pool_);
 }
 
-void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache) {
+void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache, AttentionObserver* observer) {
     const ModelConfig& c = config_;
     const LayerWeights& L = weights_.layers[layer];
     const int64_t d = c.n_embd, hd = c.head_dim;
@@ -79,6 +79,7 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
         rope(k_.data() + t * kv_dim, c.n_head_kv, (int)hd, c.n_rot, pos0 + t, c.rope_inv_freq.data(), c.rope_style);
     }
     cache.append(layer, k_.data(), v_.data(), T, pos0);
+    if (observer) observer->observe(layer, q_.data(), T, pos0, cache);
 
     AttentionParams ap;
     ap.scale = 1.0f / std::sqrt((float)hd);

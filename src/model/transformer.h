@@ -15,6 +15,17 @@ namespace kvzip {
 
 class GGUFFile;
 
+// Sees every layer's queries during a forward pass; the KVzip scoring pass
+// (kv/kvzip_scorer.h) is one. Called after the new tokens' keys and values were
+// appended to the cache, before attention.
+class AttentionObserver {
+public:
+    virtual ~AttentionObserver() = default;
+    // q: the T new tokens' queries after RoPE, [T][n_head][head_dim];
+    // their positions are pos0 ... pos0 + T - 1.
+    virtual void observe(int layer, const float* q, int64_t T, int64_t pos0, const KVCache& cache) = 0;
+};
+
 class Transformer {
 public:
     Transformer(const GGUFFile& file, ThreadPool& pool);
@@ -27,10 +38,12 @@ public:
     // last token's logits (n_vocab floats), or every token's (T * n_vocab) when
     // all_logits. Callers bound T (chunked prefill) to bound activation memory.
     void forward(const int32_t* tokens, int64_t T, KVCache& cache, std::vector<float>* logits = nullptr,
-                 bool all_logits = false);
+                 bool all_logits = false, AttentionObserver* observer = nullptr);
+
+    ThreadPool& pool() { return pool_; }
 
 private:
-    void attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache);
+    void attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache, AttentionObserver* observer);
     void mlp_block(int layer, int64_t T);
 
     ModelConfig config_;

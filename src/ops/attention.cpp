@@ -13,30 +13,41 @@ void attend_one(const float* q, int64_t query_pos, const KVHeadView& view, const
                 float* out, float* scratch) {
     const int hd = view.head_dim;
     std::memset(out, 0, sizeof(float) * hd);
-    // Entries are in position order: the visible ones form one contiguous range.
-    const int32_t* pos = view.positions;
-    const int64_t end = std::upper_bound(pos, pos + view.n, (int32_t)query_pos) - pos;
-    const int64_t begin =
-        p.window > 0 ? std::upper_bound(pos, pos + end, (int32_t)(query_pos - p.window)) - pos : 0;
+    // Entries are in position order: the visible ones form one contiguous
+    // range [begin, end) of the active entries.
+    auto first_after = [&](int64_t lo, int64_t hi, int64_t pos) {  // first k in [lo, hi) with position > pos
+        while (lo < hi) {
+            const int64_t mid = (lo + hi) / 2;
+            if (view.active_position(mid) <= pos) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    };
+    const int64_t end = first_after(0, view.n_active(), query_pos);
+    const int64_t begin = p.window > 0 ? first_after(0, end, query_pos - p.window) : 0;
     const int64_t n = end - begin;
     if (n <= 0) return;
 
     const bool f16 = view.type == KVType::F16;
-    const size_t row = (size_t)hd * (f16 ? 2 : 4);
-    const auto* keys = static_cast<const uint8_t*>(view.keys) + begin * row;
-    const auto* values = static_cast<const uint8_t*>(view.values) + begin * row;
-    for (int64_t j = 0; j < n; ++j) {
-        const void* k = keys + j * row;
-        float s = f16 ? dot_f16(static_cast<const uint16_t*>(k), q, hd) : dot_f32(static_cast<const float*>(k), q, hd);
-        s *= p.scale;
-        if (p.softcap > 0.0f) s = p.softcap * std::tanh(s / p.softcap);
-        scratch[j] = s;
+    if (view.index) {
+        const int32_t* idx = view.index + begin;
+        if (f16) dot_rows_f16_idx(static_cast<const uint16_t*>(view.keys), idx, n, hd, q, scratch);
+        else dot_rows_f32_idx(static_cast<const float*>(view.keys), idx, n, hd, q, scratch);
+    } else {
+        if (f16) dot_rows_f16(static_cast<const uint16_t*>(view.keys) + begin * hd, n, hd, q, scratch);
+        else dot_rows_f32(static_cast<const float*>(view.keys) + begin * hd, n, hd, q, scratch);
     }
+    for (int64_t j = 0; j < n; ++j) scratch[j] *= p.scale;
+    if (p.softcap > 0.0f)
+        for (int64_t j = 0; j < n; ++j) scratch[j] = p.softcap * std::tanh(scratch[j] / p.softcap);
     softmax(scratch, n);
-    for (int64_t j = 0; j < n; ++j) {
-        const void* v = values + j * row;
-        if (f16) axpy_f16(scratch[j], static_cast<const uint16_t*>(v), out, hd);
-        else axpy_f32(scratch[j], static_cast<const float*>(v), out, hd);
+    if (view.index) {
+        const int32_t* idx = view.index + begin;
+        if (f16) weighted_sum_f16_idx(scratch, static_cast<const uint16_t*>(view.values), idx, n, hd, out);
+        else weighted_sum_f32_idx(scratch, static_cast<const float*>(view.values), idx, n, hd, out);
+    } else {
+        if (f16) weighted_sum_f16(scratch, static_cast<const uint16_t*>(view.values) + begin * hd, n, hd, out);
+        else weighted_sum_f32(scratch, static_cast<const float*>(view.values) + begin * hd, n, hd, out);
     }
 }
 

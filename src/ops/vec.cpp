@@ -67,6 +67,38 @@ void AxpyF16(float alpha, const uint16_t* x, float* y, int64_t n) {
     for (; i < n; ++i) y[i] += alpha * hn::GetLane(hn::PromoteTo(d1, hn::LoadU(dh1, xh + i)));
 }
 
+void DotRowsF32(const float* rows, int64_t n_rows, int64_t dim, const float* x, float* out) {
+    for (int64_t r = 0; r < n_rows; ++r) out[r] = DotF32(rows + r * dim, x, dim);
+}
+
+void DotRowsF16(const uint16_t* rows, int64_t n_rows, int64_t dim, const float* x, float* out) {
+    for (int64_t r = 0; r < n_rows; ++r) out[r] = DotF16(rows + r * dim, x, dim);
+}
+
+void WeightedSumF32(const float* w, const float* rows, int64_t n_rows, int64_t dim, float* y) {
+    for (int64_t r = 0; r < n_rows; ++r) AxpyF32(w[r], rows + r * dim, y, dim);
+}
+
+void WeightedSumF16(const float* w, const uint16_t* rows, int64_t n_rows, int64_t dim, float* y) {
+    for (int64_t r = 0; r < n_rows; ++r) AxpyF16(w[r], rows + r * dim, y, dim);
+}
+
+void DotRowsF32Idx(const float* rows, const int32_t* idx, int64_t n, int64_t dim, const float* x, float* out) {
+    for (int64_t r = 0; r < n; ++r) out[r] = DotF32(rows + (int64_t)idx[r] * dim, x, dim);
+}
+
+void DotRowsF16Idx(const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, const float* x, float* out) {
+    for (int64_t r = 0; r < n; ++r) out[r] = DotF16(rows + (int64_t)idx[r] * dim, x, dim);
+}
+
+void WeightedSumF32Idx(const float* w, const float* rows, const int32_t* idx, int64_t n, int64_t dim, float* y) {
+    for (int64_t r = 0; r < n; ++r) AxpyF32(w[r], rows + (int64_t)idx[r] * dim, y, dim);
+}
+
+void WeightedSumF16Idx(const float* w, const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, float* y) {
+    for (int64_t r = 0; r < n; ++r) AxpyF16(w[r], rows + (int64_t)idx[r] * dim, y, dim);
+}
+
 void F32ToF16(const float* x, uint16_t* y, int64_t n) {
     const hn::ScalableTag<float> d;
     const hn::Rebind<hwy::float16_t, decltype(d)> dh;
@@ -101,6 +133,14 @@ HWY_EXPORT(DotF32);
 HWY_EXPORT(DotF16);
 HWY_EXPORT(AxpyF32);
 HWY_EXPORT(AxpyF16);
+HWY_EXPORT(DotRowsF32);
+HWY_EXPORT(DotRowsF16);
+HWY_EXPORT(WeightedSumF32);
+HWY_EXPORT(WeightedSumF16);
+HWY_EXPORT(DotRowsF32Idx);
+HWY_EXPORT(DotRowsF16Idx);
+HWY_EXPORT(WeightedSumF32Idx);
+HWY_EXPORT(WeightedSumF16Idx);
 HWY_EXPORT(F32ToF16);
 HWY_EXPORT(F16ToF32);
 
@@ -108,6 +148,30 @@ float dot_f32(const float* a, const float* b, int64_t n) { return HWY_DYNAMIC_DI
 float dot_f16(const uint16_t* a, const float* b, int64_t n) { return HWY_DYNAMIC_DISPATCH(DotF16)(a, b, n); }
 void axpy_f32(float alpha, const float* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(AxpyF32)(alpha, x, y, n); }
 void axpy_f16(float alpha, const uint16_t* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(AxpyF16)(alpha, x, y, n); }
+void dot_rows_f32(const float* rows, int64_t n_rows, int64_t dim, const float* x, float* out) {
+    HWY_DYNAMIC_DISPATCH(DotRowsF32)(rows, n_rows, dim, x, out);
+}
+void dot_rows_f16(const uint16_t* rows, int64_t n_rows, int64_t dim, const float* x, float* out) {
+    HWY_DYNAMIC_DISPATCH(DotRowsF16)(rows, n_rows, dim, x, out);
+}
+void weighted_sum_f32(const float* w, const float* rows, int64_t n_rows, int64_t dim, float* y) {
+    HWY_DYNAMIC_DISPATCH(WeightedSumF32)(w, rows, n_rows, dim, y);
+}
+void weighted_sum_f16(const float* w, const uint16_t* rows, int64_t n_rows, int64_t dim, float* y) {
+    HWY_DYNAMIC_DISPATCH(WeightedSumF16)(w, rows, n_rows, dim, y);
+}
+void dot_rows_f32_idx(const float* rows, const int32_t* idx, int64_t n, int64_t dim, const float* x, float* out) {
+    HWY_DYNAMIC_DISPATCH(DotRowsF32Idx)(rows, idx, n, dim, x, out);
+}
+void dot_rows_f16_idx(const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, const float* x, float* out) {
+    HWY_DYNAMIC_DISPATCH(DotRowsF16Idx)(rows, idx, n, dim, x, out);
+}
+void weighted_sum_f32_idx(const float* w, const float* rows, const int32_t* idx, int64_t n, int64_t dim, float* y) {
+    HWY_DYNAMIC_DISPATCH(WeightedSumF32Idx)(w, rows, idx, n, dim, y);
+}
+void weighted_sum_f16_idx(const float* w, const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, float* y) {
+    HWY_DYNAMIC_DISPATCH(WeightedSumF16Idx)(w, rows, idx, n, dim, y);
+}
 void f32_to_f16_row(const float* x, uint16_t* y, int64_t n) { HWY_DYNAMIC_DISPATCH(F32ToF16)(x, y, n); }
 void f16_to_f32_row(const uint16_t* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(F16ToF32)(x, y, n); }
 }  // namespace kvzip
