@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "io/gguf.h"
+#include "kv/kvzip_scorer.h"
 #include "model/transformer.h"
 #include "ops/threadpool.h"
 #include "util/error.h"
@@ -65,9 +66,77 @@ std::vector<float> Model::eval_all_logits(const std::vector<TokenId>& ids, KVCac
     return all;
 }
 
+Cache Model::prefill(const std::string& context, const PrefillOptions& options) {
+    const QATemplate qa = template_->qa_template();
+    const std::vector<TokenId> prefix = tokenizer_->encode(qa.prefix, /*add_bos=*/false, /*parse_special=*/true);
+    // The context is user data: special-token text in it stays plain text.
+    const std::vector<TokenId> ctx = tokenizer_->encode(context, /*add_bos=*/false, /*parse_special=*/false);
+    if (ctx.empty()) throw Error("the context is empty");
+    Cache c;
+    c.kv = new_cache();
+    c.prefix_len = (int64_t)prefix.size();
+    c.context_len = (int64_t)ctx.size();
+    c.context_ids = ctx;
+    std::vector<TokenId> ids = prefix;
+    ids.insert(ids.end(), ctx.begin(), ctx.end());
+    const auto t0 = std::chrono::steady_clock::now();
+    eval(ids, c.kv, [&](int64_t done, int64_t total) {
+        if (options.progress) options.progress("prefill", done, total);
+    });
+    c.prefill_seconds = seconds_since(t0);
+    c.head_scores = options.head_scores;
+    if (options.score && options.head_scores.empty()) score(c, options);
+    return c;
+}
+
+void Model::score(Cache& c, const PrefillOptions& options) {
+    if (options.score_chunk <= 0) throw Error("the scoring chunk size must be positive");
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t ctx_begin = c.prefix_len, ctx_end = c.prefix_len + c.context_len;
+    if (c.kv.next_position() != ctx_end || c.kv.masked())
+        throw Error("scoring needs a freshly prefilled, unpruned cache");
+    c.scores = ImportanceScores(config().n_layer, config().n_head_kv, ctx_begin, c.context_len);
+    KVzipScorer scorer(c.scores, config(), c.prefix_len, *pool_);
+
+    const std::vector<int32_t>& ctx = c.context_ids;
+    if ((int64_t)ctx.size() != c.context_len) throw Error("scoring needs the context's token ids");
+    const std::string postfix = template_->assistant_opener();
+    const std::vector<TokenId> postfix_ids = tokenizer_->encode(postfix, false, true);
+    const std::vector<TokenId> first_q = tokenizer_->encode("\n\nRepeat the previous context exactly.", false, false);
+    const std::vector<TokenId> later_q =
+        tokenizer_->encode("\n\nRepeat the part of the previous context exactly, starting with ", false, false);
+    const int64_t n_chunks = (c.context_len + options.score_chunk - 1) / options.score_chunk;
+    for (int64_t i = 0; i < n_chunks; ++i) {
+        const int64_t b = i * options.score_chunk, e = std::min(c.context_len, b + options.score_chunk);
+        // repeat_i = q_i + postfix + chunk_i (q_i carries the previous chunk's last 8 tokens).
+        std::vector<TokenId> rep = i == 0 ? first_q : later_q;
+        if (i > 0) rep.insert(rep.end(), ctx.begin() + std::max<int64_t>(0, b - 8), ctx.begin() + b);
+        rep.insert(rep.end(), postfix_ids.begin(), postfix_ids.end());
+        rep.insert(rep.end(), ctx.begin() + b, ctx.begin() + e);
+        scorer.set_chunk(ctx_begin + b, ctx_begin + e, ctx_end);
+        for (int64_t j = 0; j < (int64_t)rep.size(); j += options_.batch) {
+            const int64_t T = std::min<int64_t>(options_.batch, (int64_t)rep.size() - j);
+            transformer_->forward(rep.data() + j, T, c.kv, nullptr, false, &scorer);
+        }
+        c.kv.truncate(ctx_end);  // the repeat tokens' KV is discarded
+        if (options.progress) options.progress("scoring", e, c.context_len);
+    }
+    c.scoring_seconds = seconds_since(t0);
+}
+
+std::vector<TokenId> Model::apply_template(const std::string& question) const {
+    return tokenizer_->encode(template_->qa_template().wrap_question(question), false, true);
+}
+
+GenerationResult Model::generate(const std::vector<TokenId>& prompt, Cache& cache, const GenerateOptions& options,
+                                 const std::function<void(const std::string&)>& on_piece) {
+    return generate(prompt, cache.kv, options, on_piece);
+}
+
 GenerationResult Model::generate(const std::vector<TokenId>& prompt, KVCache& cache, const GenerateOptions& options,
                                  const std::function<void(const std::string&)>& on_piece) {
     if (prompt.empty()) throw Error("the prompt is empty");
+    const int64_t start = cache.next_position();
     GenerationResult r;
     r.prompt_tokens = (int64_t)prompt.size();
     const auto t0 = std::chrono::steady_clock::now();
@@ -109,6 +178,7 @@ GenerationResult Model::generate(const std::vector<TokenId>& prompt, KVCache& ca
     }
     if (on_piece && !pending.empty()) on_piece(pending);
     r.decode_seconds = seconds_since(t1);
+    if (!options.update_cache) cache.truncate(start);
     r.text = tokenizer_->decode(r.tokens);
     return r;
 }

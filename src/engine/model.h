@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cache.h"
 #include "engine/sampler.h"
 #include "kv/kv_cache.h"
 #include "model/config.h"
@@ -34,6 +35,18 @@ struct GenerateOptions {
     SamplingParams sampling;
     int max_tokens = 256;
     bool stop_at_eos = true;
+    // false: the prompt and the answer are removed from the cache afterwards,
+    // which is then exactly as before (the compressed context serves the next,
+    // unrelated query); true: they stay (multi-turn chat).
+    bool update_cache = false;
+};
+
+struct PrefillOptions {
+    bool score = true;              // run the KVzip scoring pass (DESIGN.md 1.2)
+    int64_t score_chunk = 2000;     // C: context tokens per reconstruction chunk
+    std::vector<float> head_scores; // load_score: head scores from a file, no scoring pass
+    // Progress of long phases: phase is "prefill" or "scoring".
+    std::function<void(const std::string& phase, int64_t done, int64_t total)> progress;
 };
 
 struct GenerationResult {
@@ -69,6 +82,18 @@ public:
 
     KVCache new_cache() const;
 
+    // Prefills the QA template prefix and `context` (DESIGN.md 1.1) and, unless
+    // options say otherwise, scores every context KV pair by context
+    // reconstruction. The result is pruned with Cache::prune.
+    Cache prefill(const std::string& context, const PrefillOptions& options = {});
+    // A question in the QA template, as ids to pass to generate() after prefill().
+    std::vector<TokenId> apply_template(const std::string& question) const;
+    // Answers with a prefilled (possibly pruned) context.
+    GenerationResult generate(const std::vector<TokenId>& prompt, Cache& cache, const GenerateOptions& options = {},
+                              const std::function<void(const std::string&)>& on_piece = {});
+    // The KVzip scoring pass over an already prefilled cache (exposed for tests and calibration).
+    void score(Cache& cache, const PrefillOptions& options = {});
+
     // Runs `ids` over the cache in batches of options.batch tokens (bounded
     // memory) and returns the last token's logits.
     std::vector<float> eval(const std::vector<TokenId>& ids, KVCache& cache,
@@ -76,7 +101,8 @@ public:
     // Every position's logits (T * n_vocab), for tests and scoring.
     std::vector<float> eval_all_logits(const std::vector<TokenId>& ids, KVCache& cache);
 
-    // Prefills `prompt` then generates. `on_piece` receives the text of each
+    // Prefills `prompt` then generates (without update_cache the cache is
+    // returned to its state before the call). `on_piece` receives the text of each
     // new token as soon as it is known (streaming).
     GenerationResult generate(const std::vector<TokenId>& prompt, KVCache& cache, const GenerateOptions& options = {},
                               const std::function<void(const std::string&)>& on_piece = {});

@@ -62,6 +62,7 @@ ModelConfig ModelConfig::from_gguf(const GGUFFile& f) {
                     std::to_string(c.n_head_kv) + ", ff " + std::to_string(c.n_ff) + ")");
     c.head_dim = (int)f.get_int(p + "attention.key_length", c.n_embd / c.n_head);
     c.n_rot = (int)f.get_int(p + "rope.dimension_count", c.head_dim);
+    c.attn_scale = 1.0f / std::sqrt((float)c.head_dim);
     if (c.n_rot <= 0 || c.n_rot > c.head_dim || c.n_rot % 2)
         throw Error(f.path() + ": bad rope.dimension_count " + std::to_string(c.n_rot));
 

@@ -22,6 +22,7 @@ struct ModelConfig {
     int n_vocab = 0;
     int64_t n_ctx_train = 0;   // the context length the model was trained for
     float rms_eps = 1e-5f;
+    float attn_scale = 0.0f;   // attention logit multiplier, 1/sqrt(head_dim) for Llama
     float rope_base = 10000.0f;
     int n_rot = 0;             // rotated dims per head
     RopeStyle rope_style = RopeStyle::Interleaved;

@@ -82,7 +82,7 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
     if (observer) observer->observe(layer, q_.data(), T, pos0, cache);
 
     AttentionParams ap;
-    ap.scale = 1.0f / std::sqrt((float)hd);
+    ap.scale = c.attn_scale;
     const int G = c.group_size();
     pool_.parallel_for(T * c.n_head, [&](int64_t i0, int64_t i1) {
         std::vector<float> scratch;

@@ -1,4 +1,5 @@
 // `kvzip generate -m MODEL -p PROMPT [--chat] [-n N] [--temp T] ...`
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,11 +17,100 @@ namespace {
 struct GenerateArgs {
     EngineArgs engine;
     std::string prompt, prompt_file;
+    // KVzip: a context compressed once, then questions answered from it.
+    std::string context_file;
+    std::vector<std::string> questions;
+    double ratio = 0.3;
+    std::string level = "pair", mode = "evict", dump_scores;
+    int64_t score_chunk = 2000;
     bool chat = false;
     bool json = false;
     int max_tokens = 256;
     SamplingParams sampling;
 };
+
+std::string read_text_file(const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot read the " + what);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void progress_line(const std::string& phase, int64_t done, int64_t total) {
+    std::fprintf(stderr, "\r%s: %lld / %lld tokens%s", phase.c_str(), (long long)done, (long long)total,
+                 done == total ? "\n" : "");
+    std::fflush(stderr);
+}
+
+double seconds(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Prefill once, compress once, answer every question from the compressed
+// cache with update_cache = false.
+int run_kvzip(const GenerateArgs& a) {
+    if (a.questions.empty()) throw Error("give at least one question with -q");
+    const std::string context = read_text_file(a.context_file, "context file");
+    Model model(a.engine.model_path(), a.engine.model_options());
+    PrefillOptions po;
+    po.score_chunk = a.score_chunk;
+    po.progress = progress_line;
+    Cache cache = model.prefill(context, po);
+    if (!a.dump_scores.empty()) cache.scores.save_npy(a.dump_scores);
+    const auto tp = std::chrono::steady_clock::now();
+    const PruneStats st = cache.prune(a.ratio, parse_prune_level(a.level), parse_cache_mode(a.mode));
+    const double prune_s = seconds(tp);
+    GenerateOptions go;
+    go.sampling = a.sampling;
+    go.max_tokens = a.max_tokens;
+    go.update_cache = false;
+    nlohmann::json answers = nlohmann::json::array(), timing = nlohmann::json::array();
+    for (const std::string& question : a.questions) {
+        const auto t0 = std::chrono::steady_clock::now();
+        GenerationResult r;
+        if (a.json) {
+            r = model.generate(model.apply_template(question), cache, go);
+        } else {
+            std::printf("Q: %s\nA: ", question.c_str());
+            r = model.generate(model.apply_template(question), cache, go, [](const std::string& piece) {
+                std::fwrite(piece.data(), 1, piece.size(), stdout);
+                std::fflush(stdout);
+            });
+            std::printf("\n\n");
+            std::fflush(stdout);
+        }
+        answers.push_back(r.text);
+        timing.push_back(seconds(t0));
+    }
+    if (a.json) {
+        nlohmann::json j = {
+            {"answers", answers},
+            {"context_tokens", cache.context_len},
+            {"prefix_tokens", cache.prefix_len},
+            {"ratio_requested", st.ratio_requested},
+            {"ratio_kept", st.ratio_kept},
+            {"level", a.level},
+            {"mode", a.mode},
+            {"kv_bytes_full", st.bytes_full},
+            {"kv_bytes_kept", st.bytes_kept},
+            {"kv_bytes_held", st.bytes_held},
+            {"prefill_seconds", cache.prefill_seconds},
+            {"scoring_seconds", cache.scoring_seconds},
+            {"prune_seconds", prune_s},
+            {"answer_seconds", timing},
+            {"threads", model.threads()},
+        };
+        std::printf("%s\n", j.dump(2).c_str());
+    } else {
+        std::fprintf(stderr,
+                     "[context %lld tokens; prefill %.2f s, scoring %.2f s; kept %.1f %% of context KV "
+                     "(%s, %s); KV %.2f MB -> %.2f MB]\n",
+                     (long long)cache.context_len, cache.prefill_seconds, cache.scoring_seconds, 100 * st.ratio_kept,
+                     a.level.c_str(), a.mode.c_str(), st.bytes_full / 1e6, st.bytes_kept / 1e6);
+    }
+    return 0;
+}
 
 }  // namespace
 
@@ -30,6 +120,17 @@ Runner add_generate(CLI::App& app) {
     auto* p = app.add_option("-p,--prompt", a->prompt, "prompt text");
     auto* pf = app.add_option("-f,--prompt-file", a->prompt_file, "read the prompt from a file")->check(CLI::ExistingFile);
     p->excludes(pf);
+    auto* ctx = app.add_option("-c,--context-file", a->context_file,
+                               "KVzip: prefill this context once, compress it, answer each -q from it")
+                    ->check(CLI::ExistingFile);
+    auto* q = app.add_option("-q,--question", a->questions, "a question about the context (repeatable)");
+    ctx->excludes(p)->excludes(pf);
+    q->needs(ctx);
+    app.add_option("-r,--ratio", a->ratio, "fraction of context KV pairs kept")->check(CLI::Range(0.0, 1.0));
+    app.add_option("--level", a->level, "pruning level")->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
+    app.add_option("--mode", a->mode, "evict (free memory) or retain (mask)")->check(CLI::IsMember({"evict", "retain"}));
+    app.add_option("--score-chunk", a->score_chunk, "context tokens per reconstruction chunk")->check(CLI::Range(1, 1 << 20));
+    app.add_option("--dump-scores", a->dump_scores, "write the importance scores (layers x KV heads x positions) as .npy");
     app.add_flag("--chat", a->chat, "wrap the prompt in the model's chat template as a user turn");
     app.add_option("-n,--max-tokens", a->max_tokens, "maximum tokens to generate")->check(CLI::Range(1, 1 << 20));
     app.add_option("--temp", a->sampling.temperature, "sampling temperature (0 = greedy)")->check(CLI::Range(0.0, 100.0));
@@ -38,6 +139,7 @@ Runner add_generate(CLI::App& app) {
     app.add_option("--seed", a->sampling.seed, "random seed for sampling");
     app.add_flag("--json", a->json, "print one JSON object (text, token counts, timings) instead of streaming");
     return [a] {
+        if (!a->context_file.empty()) return run_kvzip(*a);
         std::string prompt = a->prompt;
         if (!a->prompt_file.empty()) {
             std::ifstream in(a->prompt_file, std::ios::binary);

@@ -1,0 +1,51 @@
+#include "engine/cache.h"
+
+#include "util/error.h"
+
+namespace kvzip {
+
+CacheMode parse_cache_mode(const std::string& s) {
+    if (s == "retain") return CacheMode::Retain;
+    if (s == "evict") return CacheMode::Evict;
+    throw Error("unknown cache mode '" + s + "' (expected retain or evict)");
+}
+
+PruneStats Cache::prune(double ratio, PruneLevel level, CacheMode mode) {
+    if (evicted_) throw Error("this cache was already pruned in evict mode; prefill again to prune differently");
+    if (level != PruneLevel::Head && scores.data.empty())
+        throw Error("no importance scores: prefill with scoring to prune at level " + to_string(level));
+    if (level == PruneLevel::Head && scores.data.empty() && head_scores.empty())
+        throw Error("head-level pruning needs head scores (a head-score file) or a scored prefill");
+
+    // Head level without a scoring pass: scores are only needed for their shape.
+    ImportanceScores shape_only;
+    const ImportanceScores* s = &scores;
+    if (scores.data.empty()) {
+        shape_only = ImportanceScores(kv.n_layer(), kv.n_head_kv(), prefix_len, context_len);
+        s = &shape_only;
+    }
+    const std::vector<uint8_t> keep = select_kept(*s, ratio, level, head_scores);
+
+    PruneStats st;
+    st.ratio_requested = ratio;
+    st.context_pairs = (int64_t)kv.n_layer() * kv.n_head_kv() * context_len;
+    for (uint8_t k : keep) st.kept_pairs += k;
+    st.ratio_kept = st.context_pairs ? (double)st.kept_pairs / st.context_pairs : 1.0;
+    if (kv.masked()) kv.clear_mask();
+    st.bytes_full = kv.active_bytes();
+
+    const int64_t begin = s->ctx_begin, N = s->n_ctx, H = kv.n_head_kv();
+    kv.prune(
+        [&](int layer, int head, int32_t pos) {
+            if (pos < begin || pos >= begin + N) return true;  // prefix, queries, answers
+            return keep[((size_t)layer * H + head) * N + (pos - begin)] != 0;
+        },
+        /*compact=*/mode == CacheMode::Evict);
+    evicted_ = mode == CacheMode::Evict;
+    st.bytes_kept = kv.active_bytes();
+    st.bytes_held = kv.bytes();
+    last_ = st;
+    return st;
+}
+
+}  // namespace kvzip

@@ -1,0 +1,30 @@
+#pragma once
+// Importance scores of the context KV pairs, one per (layer, KV head,
+// context position), filled by a scoring policy (KVzip's context
+// reconstruction, or a baseline) and read by the pruning policies.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kvzip {
+
+struct ImportanceScores {
+    int n_layer = 0;
+    int n_head_kv = 0;
+    int64_t ctx_begin = 0;  // absolute position of the first context token
+    int64_t n_ctx = 0;      // context tokens scored
+    std::vector<float> data;  // [n_layer][n_head_kv][n_ctx]
+
+    ImportanceScores() = default;
+    ImportanceScores(int layers, int heads, int64_t begin, int64_t n)
+        : n_layer(layers), n_head_kv(heads), ctx_begin(begin), n_ctx(n), data((size_t)layers * heads * n, 0.0f) {}
+
+    float* row(int layer, int head) { return data.data() + ((size_t)layer * n_head_kv + head) * n_ctx; }
+    const float* row(int layer, int head) const { return data.data() + ((size_t)layer * n_head_kv + head) * n_ctx; }
+    bool contains(int64_t pos) const { return pos >= ctx_begin && pos < ctx_begin + n_ctx; }
+
+    // Writes a NumPy .npy file (float32, shape [layers, kv_heads, positions]).
+    void save_npy(const std::string& path) const;
+};
+
+}  // namespace kvzip
