@@ -97,6 +97,15 @@ void Model::score(Cache& c, const PrefillOptions& options) {
         throw Error("scoring needs a freshly prefilled, unpruned cache");
     c.scores = ImportanceScores(config().n_layer, config().n_head_kv, ctx_begin, c.context_len);
     KVzipScorer scorer(c.scores, config(), c.prefix_len, *pool_);
+    // The scorer, plus the caller's observer when there is one.
+    struct Both : AttentionObserver {
+        AttentionObserver *a, *b;
+        Both(AttentionObserver* x, AttentionObserver* y) : a(x), b(y) {}
+        void observe(int l, const float* q, int64_t T, int64_t p0, const KVCache& kv) override {
+            a->observe(l, q, T, p0, kv);
+            if (b) b->observe(l, q, T, p0, kv);
+        }
+    } observers(&scorer, options.observer);
 
     const std::vector<int32_t>& ctx = c.context_ids;
     if ((int64_t)ctx.size() != c.context_len) throw Error("scoring needs the context's token ids");
@@ -116,7 +125,7 @@ void Model::score(Cache& c, const PrefillOptions& options) {
         scorer.set_chunk(ctx_begin + b, ctx_begin + e, ctx_end);
         for (int64_t j = 0; j < (int64_t)rep.size(); j += options_.batch) {
             const int64_t T = std::min<int64_t>(options_.batch, (int64_t)rep.size() - j);
-            transformer_->forward(rep.data() + j, T, c.kv, nullptr, false, &scorer);
+            transformer_->forward(rep.data() + j, T, c.kv, nullptr, false, &observers);
         }
         c.kv.truncate(ctx_end);  // the repeat tokens' KV is discarded
         if (options.progress) options.progress("scoring", e, c.context_len);

@@ -24,6 +24,7 @@ namespace kvzip {
 class GGUFFile;
 class ThreadPool;
 class Transformer;
+class AttentionObserver;
 
 struct ModelOptions {
     int threads = 0;              // 0: all cores
@@ -45,6 +46,7 @@ struct PrefillOptions {
     bool score = true;              // run the KVzip scoring pass (DESIGN.md 1.2)
     int64_t score_chunk = 2000;     // C: context tokens per reconstruction chunk
     std::vector<float> head_scores; // load_score: head scores from a file, no scoring pass
+    AttentionObserver* observer = nullptr;  // also sees the scoring passes (tests, analysis)
     // Progress of long phases: phase is "prefill" or "scoring".
     std::function<void(const std::string& phase, int64_t done, int64_t total)> progress;
 };

@@ -53,7 +53,10 @@ HWY_INLINE float SumSlots(VF (&acc)[kSlots]) {
 }
 
 // Calls fn(Format{}) for the block format of t; t must be a quantized type
-// that type_supported() accepts (the public functions check).
+// that type_supported() accepts (the public functions check). The per-format
+// row kernels it reaches are HWY_NOINLINE: one call per row costs nothing,
+// while inlining every unrolled decoder into one switch made that function
+// slow to compile (minutes under the sanitizers).
 template <class Fn>
 HWY_INLINE void WithFormat(GGMLType t, Fn&& fn) {
     switch (t) {
@@ -74,7 +77,7 @@ HWY_INLINE void WithFormat(GGMLType t, Fn&& fn) {
 // ---------------------------------------------------------------- dequantize
 
 template <class Format>
-HWY_INLINE void DequantBlocks(const uint8_t* src, float* dst, size_t n_blocks) {
+HWY_NOINLINE void DequantBlocks(const uint8_t* src, float* dst, size_t n_blocks) {
     const DF df;
     for (size_t blk = 0; blk < n_blocks; ++blk) {
         float* out = dst + blk * Format::kElems;
@@ -127,7 +130,7 @@ void DequantizeRowImpl(GGMLType t, const uint8_t* src, float* dst, size_t n) {
 // ---------------------------------------------------------------- dot_row
 
 template <class Format>
-HWY_INLINE float DotBlocks(const uint8_t* row, const float* x, size_t n_blocks) {
+HWY_NOINLINE float DotBlocks(const uint8_t* row, const float* x, size_t n_blocks) {
     const DF df;
     VF acc[kSlots];
     for (auto& a : acc) a = hn::Zero(df);
@@ -145,7 +148,7 @@ HWY_INLINE float DotBlocks(const uint8_t* row, const float* x, size_t n_blocks) 
 // block in two partial chains and multiply by d once per block. A quarter
 // fewer FMAs than dequantizing in registers (measured ~25% faster on AVX2),
 // and Q8_0 carries the largest matrices of our models (embeddings/output).
-HWY_INLINE float DotQ8_0(const uint8_t* row, const float* x, size_t n_blocks) {
+HWY_NOINLINE float DotQ8_0(const uint8_t* row, const float* x, size_t n_blocks) {
     const DF df;
     VF acc0 = hn::Zero(df), acc1 = hn::Zero(df);
     for (size_t blk = 0; blk < n_blocks; ++blk) {
