@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "io/gguf.h"
 #include "kv/kvzip_scorer.h"
@@ -30,6 +31,23 @@ Model::~Model() = default;
 
 const ModelConfig& Model::config() const { return transformer_->config(); }
 int Model::threads() const { return pool_->size(); }
+
+ModelIdentity Model::identity() const {
+    // FNV-1a over the architecture and the tensor table (names, types, shapes).
+    uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](const void* p, size_t n) {
+        for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(p)[i]) * 1099511628211ull;
+    };
+    mix(config().arch.data(), config().arch.size());
+    for (const GGUFTensor& t : file_->tensors()) {
+        mix(t.name.data(), t.name.size() + 1);
+        mix(&t.type, sizeof t.type);
+        for (int64_t d : t.ne) mix(&d, sizeof d);
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    return ModelIdentity{config().name, config().arch, config().n_layer, config().n_head_kv, hex};
+}
 
 std::vector<TokenId> Model::encode(const std::string& text, bool add_bos) const {
     return tokenizer_->encode(text, add_bos, /*parse_special=*/true);

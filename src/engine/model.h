@@ -14,6 +14,7 @@
 
 #include "engine/cache.h"
 #include "engine/sampler.h"
+#include "kv/head_scores.h"
 #include "kv/kv_cache.h"
 #include "model/config.h"
 #include "tokenizer/chat_template.h"
@@ -75,6 +76,8 @@ public:
     const ChatTemplate& chat_template() const { return *template_; }
     const GGUFFile& file() const { return *file_; }
     int threads() const;
+    // Identifies the model for head-score files.
+    ModelIdentity identity() const;
 
     // Text to ids (special tokens in the text are parsed), BOS added when the
     // model asks for it.

@@ -21,7 +21,7 @@ struct GenerateArgs {
     std::string context_file;
     std::vector<std::string> questions;
     double ratio = 0.3;
-    std::string level = "pair", mode = "evict", dump_scores;
+    std::string level = "pair", mode = "evict", dump_scores, head_scores;
     int64_t score_chunk = 2000;
     bool chat = false;
     bool json = false;
@@ -56,10 +56,18 @@ int run_kvzip(const GenerateArgs& a) {
     PrefillOptions po;
     po.score_chunk = a.score_chunk;
     po.progress = progress_line;
+    std::string level = a.level;
+    if (!a.head_scores.empty()) {
+        if (level != "head" && level != "pair")  // pair is the default: --head-scores switches it
+            throw Error("--head-scores works with --level head only");
+        level = "head";
+        po.head_scores = HeadScores::load(a.head_scores, model.identity()).scores;
+        if (!a.dump_scores.empty()) throw Error("--dump-scores needs the scoring pass, which --head-scores skips");
+    }
     Cache cache = model.prefill(context, po);
     if (!a.dump_scores.empty()) cache.scores.save_npy(a.dump_scores);
     const auto tp = std::chrono::steady_clock::now();
-    const PruneStats st = cache.prune(a.ratio, parse_prune_level(a.level), parse_cache_mode(a.mode));
+    const PruneStats st = cache.prune(a.ratio, parse_prune_level(level), parse_cache_mode(a.mode));
     const double prune_s = seconds(tp);
     GenerateOptions go;
     go.sampling = a.sampling;
@@ -90,7 +98,7 @@ int run_kvzip(const GenerateArgs& a) {
             {"prefix_tokens", cache.prefix_len},
             {"ratio_requested", st.ratio_requested},
             {"ratio_kept", st.ratio_kept},
-            {"level", a.level},
+            {"level", level},
             {"mode", a.mode},
             {"kv_bytes_full", st.bytes_full},
             {"kv_bytes_kept", st.bytes_kept},
@@ -107,7 +115,7 @@ int run_kvzip(const GenerateArgs& a) {
                      "[context %lld tokens; prefill %.2f s, scoring %.2f s; kept %.1f %% of context KV "
                      "(%s, %s); KV %.2f MB -> %.2f MB]\n",
                      (long long)cache.context_len, cache.prefill_seconds, cache.scoring_seconds, 100 * st.ratio_kept,
-                     a.level.c_str(), a.mode.c_str(), st.bytes_full / 1e6, st.bytes_kept / 1e6);
+                     level.c_str(), a.mode.c_str(), st.bytes_full / 1e6, st.bytes_kept / 1e6);
     }
     return 0;
 }
@@ -130,6 +138,9 @@ Runner add_generate(CLI::App& app) {
     app.add_option("--level", a->level, "pruning level")->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
     app.add_option("--mode", a->mode, "evict (free memory) or retain (mask)")->check(CLI::IsMember({"evict", "retain"}));
     app.add_option("--score-chunk", a->score_chunk, "context tokens per reconstruction chunk")->check(CLI::Range(1, 1 << 20));
+    app.add_option("--head-scores", a->head_scores,
+                   "head-score file (from `kvzip head-score`): skips the scoring pass; implies --level head")
+        ->check(CLI::ExistingFile);
     app.add_option("--dump-scores", a->dump_scores, "write the importance scores (layers x KV heads x positions) as .npy");
     app.add_flag("--chat", a->chat, "wrap the prompt in the model's chat template as a user turn");
     app.add_option("-n,--max-tokens", a->max_tokens, "maximum tokens to generate")->check(CLI::Range(1, 1 << 20));

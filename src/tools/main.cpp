@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     add("generate", "generate text from a prompt", kvzip::cli::add_generate);
     add("inspect", "print a GGUF file's metadata and tensor table", kvzip::cli::add_inspect);
     add("bench", "measure prefill and decode speed", kvzip::cli::add_bench);
+    add("head-score", "calibrate context-independent head scores for --level head", kvzip::cli::add_head_score);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
