@@ -40,7 +40,9 @@ def bench_llamacpp(model, prompt_tokens, gen_tokens, threads, reps):
             pf.append(P / (time.perf_counter() - t0))
             t0 = time.perf_counter()
             for _ in range(gen_tokens):
-                nxt = int(np.argmax(llm.scores[llm.n_tokens - 1]))
+                # llama-cpp-python keeps only the last token's logits when logits_all is off.
+                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(vocab,))
+                nxt = int(np.argmax(logits))
                 llm.eval([nxt])
             dc.append(gen_tokens / (time.perf_counter() - t0))
         rows.append({"prompt_tokens": P, "prefill_tok_per_s": statistics.median(pf),

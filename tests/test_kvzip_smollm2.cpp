@@ -19,7 +19,7 @@ namespace {
 Model& smollm2() {
     static Model m(test::smollm2_path(), [] {
         ModelOptions o;
-        o.batch = 16;  // several batches per repeat chunk: exercises the batched scoring path
+        o.batch = 32;  // several batches per repeat chunk: exercises the batched scoring path
         return o;
     }());
     return m;
@@ -198,7 +198,9 @@ TEST_F(SlowModelKVzip, PrefixIsNeverEvictedAndKeptCountsAreExact) {
                     for (int64_t k = 0; k < p.cache.prefix_len; ++k) ASSERT_EQ(v.active_position(k), k);
                     const int64_t ctx_kept = v.n_active() - p.cache.prefix_len;
                     kept += ctx_kept;
-                    if (level == PruneLevel::PairUniform) EXPECT_EQ(ctx_kept, std::llround(r * N));
+                    if (level == PruneLevel::PairUniform) {
+                        EXPECT_EQ(ctx_kept, std::llround(r * N));
+                    }
                     if (level == PruneLevel::Head) {
                         EXPECT_TRUE(ctx_kept == 0 || ctx_kept == N);
                         full_heads += ctx_kept == N;
@@ -206,8 +208,12 @@ TEST_F(SlowModelKVzip, PrefixIsNeverEvictedAndKeptCountsAreExact) {
                 }
             }
             EXPECT_EQ(kept, st.kept_pairs);
-            if (level == PruneLevel::Pair) EXPECT_EQ(kept, std::llround(r * LH * N));
-            if (level == PruneLevel::Head) EXPECT_EQ(full_heads, std::llround(r * LH));
+            if (level == PruneLevel::Pair) {
+                EXPECT_EQ(kept, std::llround(r * LH * N));
+            }
+            if (level == PruneLevel::Head) {
+                EXPECT_EQ(full_heads, std::llround(r * LH));
+            }
         }
     }
 }

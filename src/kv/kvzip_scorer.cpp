@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "ops/nn.h"
+#include "ops/attention.h"
 #include "ops/vec.h"
 #include "util/error.h"
 
@@ -14,15 +14,6 @@ namespace {
 // Index of the first entry with position >= pos.
 int64_t lower_index(const KVHeadView& v, int64_t pos) {
     return std::lower_bound(v.positions, v.positions + v.n, (int32_t)pos) - v.positions;
-}
-
-// out[r] = q . key_r for entries [begin, end) of the view.
-void key_dots(const KVHeadView& v, int64_t begin, int64_t end, const float* q, float* out) {
-    if (end <= begin) return;
-    if (v.type == KVType::F16)
-        dot_rows_f16(static_cast<const uint16_t*>(v.keys) + begin * v.head_dim, end - begin, v.head_dim, q, out);
-    else
-        dot_rows_f32(static_cast<const float*>(v.keys) + begin * v.head_dim, end - begin, v.head_dim, q, out);
 }
 
 }  // namespace
@@ -63,7 +54,8 @@ void KVzipScorer::observe(int layer, const float* q, int64_t T, int64_t pos0, co
     const int64_t n_chunk = chunk_end_ - chunk_begin_;
     const int64_t score_offset = chunk_begin_ - scores_.ctx_begin;
 
-    // Work items: (repeat position t, KV head h); each covers the G query heads of h.
+    // Work items: (repeat position t, KV head h); the G query heads of h are
+    // scored together (one pass over the keys).
     pool_.parallel_for(T * n_kv, [&](int64_t i0, int64_t i1) {
         std::vector<float> local((size_t)n_kv * n_chunk, 0.0f);
         std::vector<float> p;
@@ -74,16 +66,17 @@ void KVzipScorer::observe(int layer, const float* q, int64_t T, int64_t pos0, co
             const int64_t n_prefix = r.prefix_end;
             const int64_t n_rep = pos0 - repeat_begin_ + t + 1;  // causal: repeat keys up to t
             const int64_t n_sub = n_prefix + n_chunk + n_rep;
-            p.resize(n_sub);
+            p.resize((size_t)G * n_sub);
+            const float* qg = q + t * q_stride + (int64_t)h * G * hd;
+            key_logits(qg, G, r.view, 0, r.prefix_end, p.data(), n_sub);
+            key_logits(qg, G, r.view, r.chunk_begin, r.chunk_end, p.data() + n_prefix, n_sub);
+            key_logits(qg, G, r.view, r.repeat_begin, r.repeat_begin + n_rep, p.data() + n_prefix + n_chunk, n_sub);
             float* best = local.data() + (size_t)h * n_chunk;
             for (int g = 0; g < G; ++g) {
-                const float* qv = q + t * q_stride + (int64_t)(h * G + g) * hd;
-                key_dots(r.view, 0, r.prefix_end, qv, p.data());
-                key_dots(r.view, r.chunk_begin, r.chunk_end, qv, p.data() + n_prefix);
-                key_dots(r.view, r.repeat_begin, r.repeat_begin + n_rep, qv, p.data() + n_prefix + n_chunk);
-                for (int64_t j = 0; j < n_sub; ++j) p[j] *= config_.attn_scale;
-                softmax(p.data(), n_sub);
-                const float* pc = p.data() + n_prefix;
+                float* pg = p.data() + (size_t)g * n_sub;
+                for (int64_t j = 0; j < n_sub; ++j) pg[j] *= config_.attn_scale;
+                softmax_f32(pg, n_sub);
+                const float* pc = pg + n_prefix;
                 for (int64_t j = 0; j < n_chunk; ++j) best[j] = std::max(best[j], pc[j]);
             }
         }

@@ -83,16 +83,18 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
 
     AttentionParams ap;
     ap.scale = c.attn_scale;
+    // One work item per (token, KV head): the G query heads of the group share
+    // every key and value row they read.
     const int G = c.group_size();
-    pool_.parallel_for(T * c.n_head, [&](int64_t i0, int64_t i1) {
+    pool_.parallel_for(T * c.n_head_kv, [&](int64_t i0, int64_t i1) {
         std::vector<float> scratch;
         for (int64_t i = i0; i < i1; ++i) {
-            const int64_t t = i / c.n_head;
-            const int h = (int)(i % c.n_head);
-            const KVHeadView view = cache.head(layer, h / G);
-            scratch.resize(view.n);
-            attend_one(q_.data() + t * q_dim + h * hd, pos0 + t, view, ap, attn_.data() + t * q_dim + h * hd,
-                       scratch.data());
+            const int64_t t = i / c.n_head_kv;
+            const int h = (int)(i % c.n_head_kv);
+            const KVHeadView view = cache.head(layer, h);
+            scratch.resize((size_t)G * view.n_active());
+            const int64_t off = t * q_dim + (int64_t)h * G * hd;
+            attend_group(q_.data() + off, G, pos0 + t, view, ap, attn_.data() + off, scratch.data());
         }
     });
     matmul(L.wo, attn_.data(), T, xn_.data(), pool_);

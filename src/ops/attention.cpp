@@ -4,51 +4,60 @@
 #include <cmath>
 #include <cstring>
 
-#include "ops/nn.h"
 #include "ops/vec.h"
 
 namespace kvzip {
 
-void attend_one(const float* q, int64_t query_pos, const KVHeadView& view, const AttentionParams& p,
-                float* out, float* scratch) {
-    const int hd = view.head_dim;
-    std::memset(out, 0, sizeof(float) * hd);
-    // Entries are in position order: the visible ones form one contiguous
-    // range [begin, end) of the active entries.
-    auto first_after = [&](int64_t lo, int64_t hi, int64_t pos) {  // first k in [lo, hi) with position > pos
-        while (lo < hi) {
-            const int64_t mid = (lo + hi) / 2;
-            if (view.active_position(mid) <= pos) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
-    };
-    const int64_t end = first_after(0, view.n_active(), query_pos);
-    const int64_t begin = p.window > 0 ? first_after(0, end, query_pos - p.window) : 0;
+namespace {
+
+// First active entry k in [lo, hi) whose position is > pos.
+int64_t first_after(const KVHeadView& v, int64_t lo, int64_t hi, int64_t pos) {
+    while (lo < hi) {
+        const int64_t mid = (lo + hi) / 2;
+        if (v.active_position(mid) <= pos) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+}  // namespace
+
+void key_logits(const float* q, int n_q, const KVHeadView& v, int64_t begin, int64_t end, float* out,
+                int64_t out_stride) {
+    const int64_t n = end - begin;
+    if (n <= 0) return;
+    const int32_t* idx = v.index ? v.index + begin : nullptr;
+    const int64_t off = v.index ? 0 : begin * v.head_dim;  // contiguous rows start at `begin`
+    if (v.type == KVType::F16)
+        dot_rows_multi_f16(static_cast<const uint16_t*>(v.keys) + off, idx, n, v.head_dim, q, n_q, out, out_stride);
+    else
+        dot_rows_multi_f32(static_cast<const float*>(v.keys) + off, idx, n, v.head_dim, q, n_q, out, out_stride);
+}
+
+void attend_group(const float* q, int n_q, int64_t query_pos, const KVHeadView& v, const AttentionParams& p,
+                  float* out, float* scratch) {
+    const int hd = v.head_dim;
+    std::memset(out, 0, sizeof(float) * hd * n_q);
+    // Entries are in position order: the visible ones are one range [begin, end).
+    const int64_t end = first_after(v, 0, v.n_active(), query_pos);
+    const int64_t begin = p.window > 0 ? first_after(v, 0, end, query_pos - p.window) : 0;
     const int64_t n = end - begin;
     if (n <= 0) return;
 
-    const bool f16 = view.type == KVType::F16;
-    if (view.index) {
-        const int32_t* idx = view.index + begin;
-        if (f16) dot_rows_f16_idx(static_cast<const uint16_t*>(view.keys), idx, n, hd, q, scratch);
-        else dot_rows_f32_idx(static_cast<const float*>(view.keys), idx, n, hd, q, scratch);
-    } else {
-        if (f16) dot_rows_f16(static_cast<const uint16_t*>(view.keys) + begin * hd, n, hd, q, scratch);
-        else dot_rows_f32(static_cast<const float*>(view.keys) + begin * hd, n, hd, q, scratch);
+    key_logits(q, n_q, v, begin, end, scratch, n);
+    for (int g = 0; g < n_q; ++g) {
+        float* s = scratch + (int64_t)g * n;
+        for (int64_t j = 0; j < n; ++j) s[j] *= p.scale;
+        if (p.softcap > 0.0f)
+            for (int64_t j = 0; j < n; ++j) s[j] = p.softcap * std::tanh(s[j] / p.softcap);
+        softmax_f32(s, n);
     }
-    for (int64_t j = 0; j < n; ++j) scratch[j] *= p.scale;
-    if (p.softcap > 0.0f)
-        for (int64_t j = 0; j < n; ++j) scratch[j] = p.softcap * std::tanh(scratch[j] / p.softcap);
-    softmax(scratch, n);
-    if (view.index) {
-        const int32_t* idx = view.index + begin;
-        if (f16) weighted_sum_f16_idx(scratch, static_cast<const uint16_t*>(view.values), idx, n, hd, out);
-        else weighted_sum_f32_idx(scratch, static_cast<const float*>(view.values), idx, n, hd, out);
-    } else {
-        if (f16) weighted_sum_f16(scratch, static_cast<const uint16_t*>(view.values) + begin * hd, n, hd, out);
-        else weighted_sum_f32(scratch, static_cast<const float*>(view.values) + begin * hd, n, hd, out);
-    }
+    const int32_t* idx = v.index ? v.index + begin : nullptr;
+    const int64_t off = v.index ? 0 : begin * hd;
+    if (v.type == KVType::F16)
+        weighted_sum_multi_f16(scratch, n, static_cast<const uint16_t*>(v.values) + off, idx, n, hd, n_q, out);
+    else
+        weighted_sum_multi_f32(scratch, n, static_cast<const float*>(v.values) + off, idx, n, hd, n_q, out);
 }
 
 }  // namespace kvzip

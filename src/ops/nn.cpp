@@ -34,18 +34,6 @@ void rope(float* x, int n_heads, int head_dim, int n_rot, int64_t pos, const flo
     }
 }
 
-void softmax(float* x, int64_t n) {
-    if (n <= 0) return;
-    const float mx = *std::max_element(x, x + n);
-    double sum = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-        x[i] = std::exp(x[i] - mx);
-        sum += x[i];
-    }
-    const float inv = (float)(1.0 / sum);
-    for (int64_t i = 0; i < n; ++i) x[i] *= inv;
-}
-
 void silu_mul(float* gate, const float* up, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
         const float g = gate[i];

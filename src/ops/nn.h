@@ -16,9 +16,6 @@ enum class RopeStyle {
 // position `pos`. inv_freq has n_rot/2 entries: theta_i = pos * inv_freq[i].
 void rope(float* x, int n_heads, int head_dim, int n_rot, int64_t pos, const float* inv_freq, RopeStyle style);
 
-// In-place softmax over n values; returns the max (useful for scoring).
-void softmax(float* x, int64_t n);
-
 // gate[i] = silu(gate[i]) * up[i]
 void silu_mul(float* gate, const float* up, int64_t n);
 // gate[i] = gelu_tanh(gate[i]) * up[i]
