@@ -155,7 +155,7 @@ HWY_NOINLINE float DotQ8_0(const uint8_t* row, const float* x, size_t n_blocks) 
         const uint8_t* b = row + blk * FormatQ8_0::kBytes;
         const float* xb = x + blk * FormatQ8_0::kElems;
         VF t[2] = {hn::Zero(df), hn::Zero(df)};
-        HWY_UNROLL(32)
+        KVZIP_UNROLL_VECTORS
         for (size_t i = 0; i < 32; i += kLanes) {
             VF& ti = t[(i / kLanes) & 1];
             ti = hn::MulAdd(ToFloat(LoadI8(b + 2 + i)), hn::LoadU(df, xb + i), ti);

@@ -45,6 +45,17 @@
 #define KVZIP_HAVE_F16C 0
 #endif
 
+// Loops over the vectors of a block are fully unrolled so that the dot
+// kernels' accumulator index, (offset / lanes) % slots, is a constant and the
+// accumulators live in registers. The 1-lane fallback targets would unroll
+// 32-fold for no speed, only compile time (many minutes under sanitizers).
+#undef KVZIP_UNROLL_VECTORS
+#if HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128
+#define KVZIP_UNROLL_VECTORS HWY_UNROLL(1)
+#else
+#define KVZIP_UNROLL_VECTORS HWY_UNROLL(32)
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace kvzip {
 namespace HWY_NAMESPACE {
@@ -162,7 +173,7 @@ struct FormatQ4_0 {
         const DI di;
         const VF vd = hn::Set(DF(), LoadHalf(b));
         const VI mask = hn::Set(di, 0x0f), eight = hn::Set(di, 8);
-        HWY_UNROLL(16)
+        KVZIP_UNROLL_VECTORS
         for (size_t i = 0; i < 16; i += kLanes) {
             const VI q = LoadU8(b + 2 + i);
             sink(i, hn::Mul(ToFloat(hn::Sub(hn::And(q, mask), eight)), vd));
@@ -179,7 +190,7 @@ struct FormatQ4_1 {
         const DF df;
         const VF vd = hn::Set(df, LoadHalf(b)), vm = hn::Set(df, LoadHalf(b + 2));
         const VI mask = hn::Set(DI(), 0x0f);
-        HWY_UNROLL(16)
+        KVZIP_UNROLL_VECTORS
         for (size_t i = 0; i < 16; i += kLanes) {
             const VI q = LoadU8(b + 4 + i);
             sink(i, hn::MulAdd(ToFloat(hn::And(q, mask)), vd, vm));
@@ -198,7 +209,7 @@ struct FormatQ5_0 {
         const VF vd = hn::Set(DF(), LoadHalf(b));
         const uint32_t qh = LoadU32(b + 2);
         const VI mask = hn::Set(di, 0x0f), sixteen = hn::Set(di, 16);
-        HWY_UNROLL(16)
+        KVZIP_UNROLL_VECTORS
         for (size_t i = 0; i < 16; i += kLanes) {
             const VI q = LoadU8(b + 6 + i);
             const VI lo = hn::Or(hn::And(q, mask), HighBit16(qh, static_cast<int>(i)));
@@ -218,7 +229,7 @@ struct FormatQ5_1 {
         const VF vd = hn::Set(df, LoadHalf(b)), vm = hn::Set(df, LoadHalf(b + 2));
         const uint32_t qh = LoadU32(b + 4);
         const VI mask = hn::Set(DI(), 0x0f);
-        HWY_UNROLL(16)
+        KVZIP_UNROLL_VECTORS
         for (size_t i = 0; i < 16; i += kLanes) {
             const VI q = LoadU8(b + 8 + i);
             const VI lo = hn::Or(hn::And(q, mask), HighBit16(qh, static_cast<int>(i)));
@@ -235,7 +246,7 @@ struct FormatQ8_0 {
     template <class Sink>
     static HWY_INLINE void Decode(const uint8_t* b, Sink&& sink) {
         const VF vd = hn::Set(DF(), LoadHalf(b));
-        HWY_UNROLL(32)
+        KVZIP_UNROLL_VECTORS
         for (size_t i = 0; i < 32; i += kLanes) sink(i, hn::Mul(ToFloat(LoadI8(b + 2 + i)), vd));
     }
 };
@@ -254,7 +265,7 @@ struct FormatQ2_K {
         const uint8_t* qs = b + 16;
         const float d = LoadHalf(b + 80), dmin = LoadHalf(b + 82);
         for (size_t h = 0; h < 2; ++h) {
-            HWY_UNROLL(32)
+            KVZIP_UNROLL_VECTORS
             for (size_t i = 0; i < 32; i += kLanes) {
                 const VI q = LoadU8(qs + 32 * h + i);
                 HWY_UNROLL(4)
@@ -295,7 +306,7 @@ struct FormatQ3_K {
         const uint8_t* scales = b + 96;
         const float d = LoadHalf(b + 108);
         for (size_t h = 0; h < 2; ++h) {
-            HWY_UNROLL(32)
+            KVZIP_UNROLL_VECTORS
             for (size_t i = 0; i < 32; i += kLanes) {
                 const VI q = LoadU8(qs + 32 * h + i);
                 const VI hb = LoadU8(hmask + i);
@@ -333,7 +344,7 @@ struct FormatQ4_K {
             ScaleMinK4(scales, 2 * j + 1, sc1, m1);
             const VF a0 = hn::Set(df, d * static_cast<float>(sc0)), b0 = hn::Set(df, dmin * static_cast<float>(m0));
             const VF a1 = hn::Set(df, d * static_cast<float>(sc1)), b1 = hn::Set(df, dmin * static_cast<float>(m1));
-            HWY_UNROLL(32)
+            KVZIP_UNROLL_VECTORS
             for (size_t i = 0; i < 32; i += kLanes) {
                 const VI q = LoadU8(qs + 32 * j + i);
                 sink(64 * j + i, hn::MulSub(ToFloat(hn::And(q, mask)), a0, b0));
@@ -363,7 +374,7 @@ struct FormatQ5_K {
             ScaleMinK4(scales, 2 * j + 1, sc1, m1);
             const VF a0 = hn::Set(df, d * static_cast<float>(sc0)), b0 = hn::Set(df, dmin * static_cast<float>(m0));
             const VF a1 = hn::Set(df, d * static_cast<float>(sc1)), b1 = hn::Set(df, dmin * static_cast<float>(m1));
-            HWY_UNROLL(32)
+            KVZIP_UNROLL_VECTORS
             for (size_t i = 0; i < 32; i += kLanes) {
                 const VI q = LoadU8(qs + 32 * j + i);
                 const VI hb = LoadU8(qh + i);
@@ -393,7 +404,7 @@ struct FormatQ6_K {
         const float d = LoadHalf(b + 208);
         const VI mask = hn::Set(di, 0x0f), top = hn::Set(di, 0x30), bias = hn::Set(di, 32);
         for (size_t h = 0; h < 2; ++h) {
-            HWY_UNROLL(32)
+            KVZIP_UNROLL_VECTORS
             for (size_t i = 0; i < 32; i += kLanes) {
                 const VI l0 = LoadU8(ql + 64 * h + i);
                 const VI l1 = LoadU8(ql + 64 * h + 32 + i);

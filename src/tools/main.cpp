@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
         CLI::App* sub = app.add_subcommand(name, help);
         runners[sub] = fn(*sub);
     };
+    add("demo", "compress a context once, then answer questions from it", kvzip::cli::add_demo);
     add("generate", "generate text from a prompt", kvzip::cli::add_generate);
     add("inspect", "print a GGUF file's metadata and tensor table", kvzip::cli::add_inspect);
     add("bench", "measure prefill and decode speed", kvzip::cli::add_bench);
