@@ -61,6 +61,9 @@ ModelConfig ModelConfig::from_gguf(const GGUFFile& f) {
                     std::to_string(c.n_embd) + ", heads " + std::to_string(c.n_head) + "/" +
                     std::to_string(c.n_head_kv) + ", ff " + std::to_string(c.n_ff) + ")");
     c.head_dim = (int)f.get_int(p + "attention.key_length", c.n_embd / c.n_head);
+    // The attention kernels step through a head in whole SIMD vectors (up to 16 floats).
+    if (c.head_dim <= 0 || c.head_dim % 16 != 0)
+        throw Error(f.path() + ": head size " + std::to_string(c.head_dim) + " is not supported (must be a multiple of 16)");
     c.n_rot = (int)f.get_int(p + "rope.dimension_count", c.head_dim);
     c.attn_scale = 1.0f / std::sqrt((float)c.head_dim);
     if (c.n_rot <= 0 || c.n_rot > c.head_dim || c.n_rot % 2)

@@ -24,65 +24,74 @@ HWY_INLINE hn::Vec<D> LoadAsFloat(D d, const uint16_t* p) {
     return hn::PromoteTo(d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p)));
 }
 
+// NQ is a compile-time constant so that the NQ accumulators live in registers.
+template <int NQ, typename T>
+void DotRowsNQ(const T* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q, float* out,
+               int64_t out_stride) {
+    const hn::ScalableTag<float> d;
+    const int64_t N = (int64_t)hn::Lanes(d);
+    for (int64_t r = 0; r < n; ++r) {
+        const T* row = rows + (idx ? (int64_t)idx[r] : r) * dim;
+        hn::Vec<decltype(d)> acc[NQ];
+        for (int g = 0; g < NQ; ++g) acc[g] = hn::Zero(d);
+        for (int64_t i = 0; i < dim; i += N) {
+            const auto k = LoadAsFloat(d, row + i);
+            for (int g = 0; g < NQ; ++g) acc[g] = hn::MulAdd(k, hn::LoadU(d, q + g * dim + i), acc[g]);
+        }
+        for (int g = 0; g < NQ; ++g) out[g * out_stride + r] = hn::GetLane(hn::SumOfLanes(d, acc[g]));
+    }
+}
+
+template <int NQ, typename T>
+void WeightedSumNQ(const float* w, int64_t w_stride, const T* rows, const int32_t* idx, int64_t n, int64_t dim,
+                   float* y) {
+    const hn::ScalableTag<float> d;
+    const int64_t N = (int64_t)hn::Lanes(d);
+    // One column block of every row at a time: the NQ accumulators stay in registers.
+    for (int64_t i = 0; i < dim; i += N) {
+        hn::Vec<decltype(d)> acc[NQ];
+        for (int g = 0; g < NQ; ++g) acc[g] = hn::LoadU(d, y + g * dim + i);
+        for (int64_t r = 0; r < n; ++r) {
+            const auto v = LoadAsFloat(d, rows + (idx ? (int64_t)idx[r] : r) * dim + i);
+            for (int g = 0; g < NQ; ++g) acc[g] = hn::MulAdd(hn::Set(d, w[g * w_stride + r]), v, acc[g]);
+        }
+        for (int g = 0; g < NQ; ++g) hn::StoreU(acc[g], d, y + g * dim + i);
+    }
+}
+
+// Queries in groups of up to 4 (GQA groups are 1-8 wide); dim must be a
+// multiple of the vector length, which every head size in use is.
 template <typename T>
 void DotRowsMulti(const T* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q, int64_t nq, float* out,
                   int64_t out_stride) {
-    const hn::ScalableTag<float> d;
-    const int64_t N = (int64_t)hn::Lanes(d);
-    constexpr int64_t kMaxQ = 8;
-    if (dim % N != 0 || nq > kMaxQ) {  // rare shapes: one query at a time, scalar tail
-        for (int64_t g = 0; g < nq; ++g)
-            for (int64_t r = 0; r < n; ++r) {
-                const T* row = rows + (idx ? (int64_t)idx[r] : r) * dim;
-                float acc = 0.0f;
-                for (int64_t i = 0; i < dim; ++i) {
-                    float v[hn::MaxLanes(d)];
-                    hn::StoreU(LoadAsFloat(d, row + (i / N) * N), d, v);
-                    acc += v[i % N] * q[g * dim + i];
-                }
-                out[g * out_stride + r] = acc;
-            }
-        return;
-    }
-    for (int64_t r = 0; r < n; ++r) {
-        const T* row = rows + (idx ? (int64_t)idx[r] : r) * dim;
-        hn::Vec<decltype(d)> acc[kMaxQ];
-        for (int64_t g = 0; g < nq; ++g) acc[g] = hn::Zero(d);
-        for (int64_t i = 0; i < dim; i += N) {
-            const auto k = LoadAsFloat(d, row + i);
-            for (int64_t g = 0; g < nq; ++g) acc[g] = hn::MulAdd(k, hn::LoadU(d, q + g * dim + i), acc[g]);
+    for (int64_t g = 0; g < nq;) {
+        const int64_t take = std::min<int64_t>(4, nq - g);
+        const float* qg = q + g * dim;
+        float* og = out + g * out_stride;
+        switch (take) {
+            case 4: DotRowsNQ<4>(rows, idx, n, dim, qg, og, out_stride); break;
+            case 3: DotRowsNQ<3>(rows, idx, n, dim, qg, og, out_stride); break;
+            case 2: DotRowsNQ<2>(rows, idx, n, dim, qg, og, out_stride); break;
+            default: DotRowsNQ<1>(rows, idx, n, dim, qg, og, out_stride); break;
         }
-        for (int64_t g = 0; g < nq; ++g) out[g * out_stride + r] = hn::GetLane(hn::SumOfLanes(d, acc[g]));
+        g += take;
     }
 }
 
 template <typename T>
 void WeightedSumMulti(const float* w, int64_t w_stride, const T* rows, const int32_t* idx, int64_t n, int64_t dim,
                       int64_t nq, float* y) {
-    const hn::ScalableTag<float> d;
-    const int64_t N = (int64_t)hn::Lanes(d);
-    constexpr int64_t kMaxQ = 8;
-    if (dim % N != 0 || nq > kMaxQ) {
-        for (int64_t g = 0; g < nq; ++g)
-            for (int64_t r = 0; r < n; ++r) {
-                const T* row = rows + (idx ? (int64_t)idx[r] : r) * dim;
-                for (int64_t i = 0; i < dim; i += N) {
-                    float v[hn::MaxLanes(d)];
-                    hn::StoreU(LoadAsFloat(d, row + i), d, v);
-                    for (int64_t k = 0; k < N && i + k < dim; ++k) y[g * dim + i + k] += w[g * w_stride + r] * v[k];
-                }
-            }
-        return;
-    }
-    // One column block of every row at a time: nq accumulators stay in registers.
-    for (int64_t i = 0; i < dim; i += N) {
-        hn::Vec<decltype(d)> acc[kMaxQ];
-        for (int64_t g = 0; g < nq; ++g) acc[g] = hn::LoadU(d, y + g * dim + i);
-        for (int64_t r = 0; r < n; ++r) {
-            const auto v = LoadAsFloat(d, rows + (idx ? (int64_t)idx[r] : r) * dim + i);
-            for (int64_t g = 0; g < nq; ++g) acc[g] = hn::MulAdd(hn::Set(d, w[g * w_stride + r]), v, acc[g]);
+    for (int64_t g = 0; g < nq;) {
+        const int64_t take = std::min<int64_t>(4, nq - g);
+        const float* wg = w + g * w_stride;
+        float* yg = y + g * dim;
+        switch (take) {
+            case 4: WeightedSumNQ<4>(wg, w_stride, rows, idx, n, dim, yg); break;
+            case 3: WeightedSumNQ<3>(wg, w_stride, rows, idx, n, dim, yg); break;
+            case 2: WeightedSumNQ<2>(wg, w_stride, rows, idx, n, dim, yg); break;
+            default: WeightedSumNQ<1>(wg, w_stride, rows, idx, n, dim, yg); break;
         }
-        for (int64_t g = 0; g < nq; ++g) hn::StoreU(acc[g], d, y + g * dim + i);
+        g += take;
     }
 }
 

@@ -1,0 +1,141 @@
+// `kvzip test -c CONTEXT_FILE -q ... -r RATIO`: profiling mode like the
+// reference's test.py. For every question: the full-cache and the pruned
+// answers side by side, and, teacher-forcing the full-cache answer, how the
+// pruned cache changes its token probabilities (mean change, top-1 flips,
+// max difference); memory and time of each phase.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "engine/model.h"
+#include "engine/sampler.h"
+#include "tools/commands.h"
+#include "tools/options.h"
+
+namespace kvzip::cli {
+
+namespace {
+
+struct TestArgs {
+    EngineArgs engine;
+    std::string context_file;
+    std::vector<std::string> questions;
+    double ratio = 0.3;
+    std::string level = "pair";
+    int max_tokens = 64;
+    bool json = false;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Softmax probabilities of `answer` tokens, teacher-forced after `prompt`,
+// and the argmax at each answer position. Leaves the cache as it was.
+struct Forced {
+    std::vector<double> prob;
+    std::vector<int32_t> top1;
+};
+
+Forced teacher_force(Model& model, KVCache& kv, const std::vector<TokenId>& prompt, const std::vector<TokenId>& answer) {
+    std::vector<TokenId> ids = prompt;
+    ids.insert(ids.end(), answer.begin(), answer.end());
+    const int64_t start = kv.next_position(), V = model.config().n_vocab;
+    const std::vector<float> logits = model.eval_all_logits(ids, kv);
+    kv.truncate(start);
+    Forced f;
+    for (size_t i = 0; i < answer.size(); ++i) {
+        const float* row = logits.data() + (prompt.size() - 1 + i) * V;
+        const float mx = *std::max_element(row, row + V);
+        double sum = 0;
+        for (int64_t v = 0; v < V; ++v) sum += std::exp((double)row[v] - mx);
+        f.prob.push_back(std::exp((double)row[answer[i]] - mx) / sum);
+        f.top1.push_back(argmax(row, V));
+    }
+    return f;
+}
+
+}  // namespace
+
+Runner add_test(CLI::App& app) {
+    auto a = std::make_shared<TestArgs>();
+    add_engine_options(app, a->engine);
+    app.add_option("-c,--context-file", a->context_file, "context file")->required()->check(CLI::ExistingFile);
+    app.add_option("-q,--question", a->questions, "question (repeatable)")->required();
+    app.add_option("-r,--ratio", a->ratio, "fraction of context KV pairs kept")->check(CLI::Range(0.0, 1.0));
+    app.add_option("--level", a->level, "pruning level")->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
+    app.add_option("-n,--max-tokens", a->max_tokens, "maximum answer tokens")->check(CLI::Range(1, 1 << 16));
+    app.add_flag("--json", a->json, "print JSON");
+    return [a] {
+        std::ifstream in(a->context_file, std::ios::binary);
+        if (!in) throw Error(a->context_file + ": cannot read the context file");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        Model model(a->engine.model_path(), a->engine.model_options());
+        PrefillOptions po;
+        po.progress = [](const std::string& phase, int64_t done, int64_t total) {
+            std::fprintf(stderr, "\r%s %lld / %lld tokens   ", phase.c_str(), (long long)done, (long long)total);
+            if (done == total) std::fprintf(stderr, "\n");
+        };
+        Cache cache = model.prefill(ss.str(), po);
+        const PruneLevel level = parse_prune_level(a->level);
+        const auto tp = std::chrono::steady_clock::now();
+        const PruneStats st = cache.prune(a->ratio, level, CacheMode::Retain);
+        const double prune_s = seconds_since(tp);
+        GenerateOptions go;
+        go.max_tokens = a->max_tokens;
+        nlohmann::json rows = nlohmann::json::array();
+        if (!a->json)
+            std::printf("context %lld tokens: prefill %.2f s, scoring %.2f s, pruning %.3f s; KV %.2f MB full, "
+                        "%.2f MB kept (%.1f %%, %s)\n\n",
+                        (long long)cache.context_len, cache.prefill_seconds, cache.scoring_seconds, prune_s,
+                        st.bytes_full / 1e6, st.bytes_kept / 1e6, 100 * st.ratio_kept, a->level.c_str());
+        for (const std::string& q : a->questions) {
+            const std::vector<TokenId> prompt = model.apply_template(q);
+            cache.prune(1.0, level, CacheMode::Retain);
+            const GenerationResult full = model.generate(prompt, cache, go);
+            const Forced ff = full.tokens.empty() ? Forced{} : teacher_force(model, cache.kv, prompt, full.tokens);
+            cache.prune(a->ratio, level, CacheMode::Retain);
+            const GenerationResult pruned = model.generate(prompt, cache, go);
+            const Forced fp = full.tokens.empty() ? Forced{} : teacher_force(model, cache.kv, prompt, full.tokens);
+            double mean_change = 0, max_diff = 0;
+            int flips = 0;
+            for (size_t i = 0; i < ff.prob.size(); ++i) {
+                mean_change += fp.prob[i] - ff.prob[i];
+                max_diff = std::max(max_diff, std::fabs(fp.prob[i] - ff.prob[i]));
+                flips += ff.top1[i] != fp.top1[i];
+            }
+            if (!ff.prob.empty()) mean_change /= (double)ff.prob.size();
+            nlohmann::json row = {{"question", q},
+                                  {"full_answer", full.text},
+                                  {"pruned_answer", pruned.text},
+                                  {"same_answer", full.tokens == pruned.tokens},
+                                  {"answer_tokens", ff.prob.size()},
+                                  {"mean_prob_change", mean_change},
+                                  {"max_prob_diff", max_diff},
+                                  {"top1_flips", flips},
+                                  {"full_decode_tok_per_s", full.decode_tok_per_s()},
+                                  {"pruned_decode_tok_per_s", pruned.decode_tok_per_s()}};
+            if (!a->json)
+                std::printf("Q: %s\n  full:   %s\n  pruned: %s\n  on the full answer (%zu tokens): mean prob change %+.4f, "
+                            "max |diff| %.4f, top-1 flips %d\n\n",
+                            q.c_str(), full.text.c_str(), pruned.text.c_str(), ff.prob.size(), mean_change, max_diff, flips);
+            rows.push_back(row);
+        }
+        if (a->json) {
+            nlohmann::json out = {{"context_tokens", cache.context_len}, {"ratio_kept", st.ratio_kept},
+                                  {"level", a->level}, {"kv_bytes_full", st.bytes_full},
+                                  {"kv_bytes_kept", st.bytes_kept}, {"prefill_seconds", cache.prefill_seconds},
+                                  {"scoring_seconds", cache.scoring_seconds}, {"prune_seconds", prune_s},
+                                  {"questions", rows}};
+            std::printf("%s\n", out.dump(2).c_str());
+        }
+        return 0;
+    };
+}
+
+}  // namespace kvzip::cli
