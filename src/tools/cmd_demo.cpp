@@ -6,9 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "builtin_docs.h"
 #include "engine/model.h"
@@ -35,10 +33,6 @@ const char* const kDefaultQuestions[] = {
     "Where is the forward pass?",
 };
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 }  // namespace
 
 Runner add_demo(CLI::App& app) {
@@ -53,21 +47,14 @@ Runner add_demo(CLI::App& app) {
     return [a] {
         std::string context = kBuiltinDocs, name = "kvzip README (built in)";
         if (!a->context_file.empty()) {
-            std::ifstream in(a->context_file, std::ios::binary);
-            if (!in) throw Error(a->context_file + ": cannot read the context file");
-            std::stringstream ss;
-            ss << in.rdbuf();
-            context = ss.str();
+            context = read_text_file(a->context_file, "context file");
             name = a->context_file;
         }
         Model model(a->engine.model_path(), a->engine.model_options());
         std::printf("model: %s (%s), %d threads\ncontext: %s\n", model.config().name.c_str(), a->engine.model_path().c_str(),
                     model.threads(), name.c_str());
         PrefillOptions po;
-        po.progress = [](const std::string& phase, int64_t done, int64_t total) {
-            std::fprintf(stderr, "\r%s %lld / %lld tokens   ", phase.c_str(), (long long)done, (long long)total);
-            if (done == total) std::fprintf(stderr, "\n");
-        };
+        po.progress = progress_printer();
         Cache cache = model.prefill(context, po);
         const PruneLevel level = parse_prune_level(a->level);
         // --compare needs the full cache too: retain mode re-prunes freely.

@@ -1,9 +1,7 @@
 // `kvzip generate -m MODEL -p PROMPT [--chat] [-n N] [--temp T] ...`
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "engine/model.h"
 #include "tools/commands.h"
@@ -29,23 +27,6 @@ struct GenerateArgs {
     SamplingParams sampling;
 };
 
-std::string read_text_file(const std::string& path, const char* what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot read the " + what);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void progress_line(const std::string& phase, int64_t done, int64_t total) {
-    std::fprintf(stderr, "\r%s: %lld / %lld tokens%s", phase.c_str(), (long long)done, (long long)total,
-                 done == total ? "\n" : "");
-    std::fflush(stderr);
-}
-
-double seconds(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // Prefill once, compress once, answer every question from the compressed
 // cache with update_cache = false.
@@ -55,7 +36,7 @@ int run_kvzip(const GenerateArgs& a) {
     Model model(a.engine.model_path(), a.engine.model_options());
     PrefillOptions po;
     po.score_chunk = a.score_chunk;
-    po.progress = progress_line;
+    po.progress = progress_printer();
     std::string level = a.level;
     if (!a.head_scores.empty()) {
         if (level != "head" && level != "pair")  // pair is the default: --head-scores switches it
@@ -68,7 +49,7 @@ int run_kvzip(const GenerateArgs& a) {
     if (!a.dump_scores.empty()) cache.scores.save_npy(a.dump_scores);
     const auto tp = std::chrono::steady_clock::now();
     const PruneStats st = cache.prune(a.ratio, parse_prune_level(level), parse_cache_mode(a.mode));
-    const double prune_s = seconds(tp);
+    const double prune_s = seconds_since(tp);
     GenerateOptions go;
     go.sampling = a.sampling;
     go.max_tokens = a.max_tokens;
@@ -89,7 +70,7 @@ int run_kvzip(const GenerateArgs& a) {
             std::fflush(stdout);
         }
         answers.push_back(r.text);
-        timing.push_back(seconds(t0));
+        timing.push_back(seconds_since(t0));
     }
     if (a.json) {
         nlohmann::json j = {
@@ -153,11 +134,7 @@ Runner add_generate(CLI::App& app) {
         if (!a->context_file.empty()) return run_kvzip(*a);
         std::string prompt = a->prompt;
         if (!a->prompt_file.empty()) {
-            std::ifstream in(a->prompt_file, std::ios::binary);
-            if (!in) throw Error(a->prompt_file + ": cannot read the prompt file");
-            std::stringstream ss;
-            ss << in.rdbuf();
-            prompt = ss.str();
+            prompt = read_text_file(a->prompt_file, "prompt file");
         }
         if (prompt.empty()) throw Error("no prompt: give -p TEXT or -f FILE");
         Model model(a->engine.model_path(), a->engine.model_options());

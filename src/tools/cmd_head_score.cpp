@@ -1,8 +1,6 @@
 // `kvzip head-score -m MODEL [-c CONTEXT_FILE ...] -o FILE`: calibrates the
 // context-independent head scores (DESIGN.md 1.5) with a few forward passes.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "builtin_docs.h"
 #include "engine/model.h"
@@ -32,11 +30,7 @@ Runner add_head_score(CLI::App& app) {
         Model model(a->engine.model_path(), a->engine.model_options());
         std::vector<std::pair<std::string, std::string>> texts;
         for (const std::string& path : a->contexts) {
-            std::ifstream in(path, std::ios::binary);
-            if (!in) throw Error(path + ": cannot read the context file");
-            std::stringstream ss;
-            ss << in.rdbuf();
-            texts.emplace_back(path, ss.str());
+            texts.emplace_back(path, read_text_file(path, "context file"));
         }
         if (texts.empty()) texts.emplace_back("builtin:README.md", kBuiltinDocs);
         HeadScores hs;
@@ -47,10 +41,7 @@ Runner add_head_score(CLI::App& app) {
             if ((int64_t)ids.size() > a->max_tokens) ids.resize(a->max_tokens);
             const std::string clipped = model.tokenizer().decode(ids);
             PrefillOptions po;
-            po.progress = [&name](const std::string& phase, int64_t done, int64_t total) {
-                std::fprintf(stderr, "\r%s: %s %lld / %lld", name.c_str(), phase.c_str(), (long long)done, (long long)total);
-                if (done == total) std::fprintf(stderr, "\n");
-            };
+            po.progress = progress_printer(name);
             Cache cache = model.prefill(clipped, po);
             hs.accumulate(cache.scores);
             hs.calibration.push_back(name);

@@ -7,9 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "engine/model.h"
 #include "engine/sampler.h"
@@ -29,10 +27,6 @@ struct TestArgs {
     int max_tokens = 64;
     bool json = false;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // Softmax probabilities of `answer` tokens, teacher-forced after `prompt`,
 // and the argmax at each answer position. Leaves the cache as it was.
@@ -71,17 +65,11 @@ Runner add_test(CLI::App& app) {
     app.add_option("-n,--max-tokens", a->max_tokens, "maximum answer tokens")->check(CLI::Range(1, 1 << 16));
     app.add_flag("--json", a->json, "print JSON");
     return [a] {
-        std::ifstream in(a->context_file, std::ios::binary);
-        if (!in) throw Error(a->context_file + ": cannot read the context file");
-        std::stringstream ss;
-        ss << in.rdbuf();
+        const std::string context = read_text_file(a->context_file, "context file");
         Model model(a->engine.model_path(), a->engine.model_options());
         PrefillOptions po;
-        po.progress = [](const std::string& phase, int64_t done, int64_t total) {
-            std::fprintf(stderr, "\r%s %lld / %lld tokens   ", phase.c_str(), (long long)done, (long long)total);
-            if (done == total) std::fprintf(stderr, "\n");
-        };
-        Cache cache = model.prefill(ss.str(), po);
+        po.progress = progress_printer();
+        Cache cache = model.prefill(context, po);
         const PruneLevel level = parse_prune_level(a->level);
         const auto tp = std::chrono::steady_clock::now();
         const PruneStats st = cache.prune(a->ratio, level, CacheMode::Retain);

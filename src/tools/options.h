@@ -1,6 +1,7 @@
 #pragma once
 // Flags shared by the sub-commands that load a model.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <string>
 
 #include "engine/model.h"
@@ -9,6 +10,15 @@
 namespace kvzip::cli {
 
 std::string default_model_path();
+
+// The whole file as bytes; kvzip::Error naming the file (and `what` it is) otherwise.
+std::string read_text_file(const std::string& path, const char* what);
+// A progress line on stderr for long phases ("prefill 512 / 2000 tokens"),
+// redrawn in place; `label` (may be empty) names the input.
+std::function<void(const std::string&, int64_t, int64_t)> progress_printer(const std::string& label = "");
+inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 struct EngineArgs {
     std::string model;
