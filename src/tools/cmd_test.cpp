@@ -5,6 +5,7 @@
 // max difference); memory and time of each phase.
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -26,7 +27,53 @@ struct TestArgs {
     std::string level = "pair";
     int max_tokens = 64;
     bool json = false;
+    // Sweep: many ratios and levels after one prefill (retain mode).
+    std::vector<double> sweep_ratios;
+    std::vector<std::string> sweep_levels{"pair", "pair-uniform", "head"};
+    std::vector<std::string> expected;  // one per question: a substring the right answer contains
 };
+
+std::string lower(std::string s) {
+    for (char& c : s) c = (char)std::tolower((unsigned char)c);
+    return s;
+}
+
+// One prefill and scoring, then every (level, ratio): accuracy against the
+// expected answers, agreement with the full cache, KV kept. A Markdown table.
+int run_sweep(const TestArgs& a, Model& model, Cache& cache) {
+    GenerateOptions go;
+    go.max_tokens = a.max_tokens;
+    auto answers_at = [&](double r, PruneLevel level) {
+        cache.prune(r, level, CacheMode::Retain);
+        std::vector<std::string> out;
+        for (const auto& q : a.questions) out.push_back(model.generate(model.apply_template(q), cache, go).text);
+        return out;
+    };
+    const std::vector<std::string> full = answers_at(1.0, PruneLevel::Pair);
+    auto correct = [&](const std::vector<std::string>& ans) {
+        int n = 0;
+        for (size_t i = 0; i < ans.size(); ++i) n += lower(ans[i]).find(lower(a.expected[i])) != std::string::npos;
+        return n;
+    };
+    std::printf("context %lld tokens; prefill %.2f s, scoring %.2f s (%.2fx prefill); %zu questions\n\n",
+                (long long)cache.context_len, cache.prefill_seconds, cache.scoring_seconds,
+                cache.scoring_seconds / cache.prefill_seconds, a.questions.size());
+    std::printf("| level | ratio | accuracy | same answer as full cache | KV MB kept / full |\n|---|---:|---:|---:|---:|\n");
+    std::printf("| full | 1.0 | %d/%zu | - | - |\n", correct(full), full.size());
+    for (const std::string& lv : a.sweep_levels) {
+        const PruneLevel level = parse_prune_level(lv);
+        for (double r : a.sweep_ratios) {
+            const std::vector<std::string> ans = answers_at(r, level);
+            const PruneStats& st = cache.last_prune();
+            int same = 0;
+            for (size_t i = 0; i < ans.size(); ++i) same += ans[i] == full[i];
+            std::printf("| %s | %.2f | %d/%zu | %d/%zu | %.2f / %.2f |\n", lv.c_str(), st.ratio_kept, correct(ans),
+                        ans.size(), same, ans.size(), st.bytes_kept / 1e6, st.bytes_full / 1e6);
+            std::fflush(stdout);
+        }
+    }
+    return 0;
+}
 
 // Softmax probabilities of `answer` tokens, teacher-forced after `prompt`,
 // and the argmax at each answer position. Leaves the cache as it was.
@@ -64,12 +111,22 @@ Runner add_test(CLI::App& app) {
     app.add_option("--level", a->level, "pruning level")->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
     app.add_option("-n,--max-tokens", a->max_tokens, "maximum answer tokens")->check(CLI::Range(1, 1 << 16));
     app.add_flag("--json", a->json, "print JSON");
+    app.add_option("--sweep-ratios", a->sweep_ratios, "accuracy table over these ratios (needs --expect)")
+        ->delimiter(',')
+        ->check(CLI::Range(0.0, 1.0));
+    app.add_option("--sweep-levels", a->sweep_levels, "levels of the sweep")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
+    app.add_option("-e,--expect", a->expected, "expected answer substring, one per question (sweep)");
     return [a] {
+        if (!a->sweep_ratios.empty() && a->expected.size() != a->questions.size())
+            throw Error("--sweep-ratios needs one --expect per question");
         const std::string context = read_text_file(a->context_file, "context file");
         Model model(a->engine.model_path(), a->engine.model_options());
         PrefillOptions po;
         po.progress = progress_printer();
         Cache cache = model.prefill(context, po);
+        if (!a->sweep_ratios.empty()) return run_sweep(*a, model, cache);
         const PruneLevel level = parse_prune_level(a->level);
         const auto tp = std::chrono::steady_clock::now();
         const PruneStats st = cache.prune(a->ratio, level, CacheMode::Retain);
