@@ -6,10 +6,12 @@
 // the one addition rounds once, so a correct decoder reproduces gguf's float32
 // numpy result exactly, on every SIMD target, with or without FMA.
 //
-// Dot products are sums whose order differs from a sequential sum, so they are
-// checked against a double-precision reference within 1e-5 of sum |w_i x_i|
-// (float rounding of a 512-term sum in 64 partial sums is a few 1e-7 of that;
-// a wrong element or a dropped block is orders of magnitude larger).
+// Dot products are float sums in a kernel-specific order, so they are checked
+// against a double-precision reference within 2e-6 of sum |w_i x_i|. Observed
+// errors are ~1e-8 of that on AVX2/SSE4 and up to ~5e-7 on the 1-lane fallback
+// (512 terms summed sequentially); a wrong element or a dropped block is
+// orders of magnitude larger. On real model rows (SmolLM2 Q4_1/Q8_0, Gemma 3
+// Q4_K/Q6_K/Q5_0) the dequantization was also checked bitwise against gguf.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -32,7 +34,7 @@
 namespace kvzip {
 namespace {
 
-constexpr double kDotRelTol = 1e-5;
+constexpr double kDotRelTol = 2e-6;
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
     std::ifstream f(path, std::ios::binary);

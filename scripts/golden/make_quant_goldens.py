@@ -7,6 +7,10 @@
   tests/golden/quant_fp16.golden    float32 values (random, halfway cases,
                                     overflow and subnormal edges, inf, NaN) and
                                     numpy's float16 rounding of each
+  tests/golden/quant_models.golden  gguf's dequantization of the first two rows
+                                    of one tensor per type in each test model
+                                    (models/, see scripts/fetch_models.sh); the
+                                    C++ test reads the raw rows from the model
 
 Rows: the first row of a type that gguf can quantize is gguf.quants.quantize()
 of Gaussian floats (realistic blocks); the others are random bytes whose fp16
@@ -19,6 +23,10 @@ Binary layout of quant_<TYPE>.golden (little-endian):
   per row); u32 row_bytes; u8 raw[rows * row_bytes]; f32 values[rows * n]
 Binary layout of quant_fp16.golden:
   char[4] "KVFH"; u32 version = 1; u32 count; f32 in[count]; u16 out[count]
+Binary layout of quant_models.golden:
+  char[4] "KVQM"; u32 version = 1; u32 entries; then per entry: u32 len, model
+  file name; u32 len, tensor name; u32 ggml type; u32 rows; u32 n;
+  f32 values[rows * n]
 
 The names do not end in .gguf/.bin on purpose (those are git-ignored model files).
 Run:  /path/to/venv/bin/python scripts/golden/make_quant_goldens.py
@@ -31,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 from gguf import GGMLQuantizationType as QT
+from gguf import GGUFReader
 from gguf import quants
 from gguf.constants import GGML_QUANT_SIZES
 
@@ -147,6 +156,37 @@ def write_fp16_golden(rng: np.random.Generator) -> Path:
     return path
 
 
+MODELS = ["SmolLM2-135M-Instruct.Q4_1.gguf", "gemma-3-270m-q4_k_m.gguf"]
+MODEL_ROWS = 2
+
+
+def write_model_golden() -> Path:
+    """First rows of the first 2-D tensor of every quantized type in each model."""
+    entries = []
+    for model in MODELS:
+        path = ROOT / "models" / model
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: run scripts/fetch_models.sh first")
+        seen = set()
+        for t in GGUFReader(path).tensors:
+            data = np.asarray(t.data)
+            if t.tensor_type in seen or t.tensor_type in (QT.F32, QT.F16) or data.ndim != 2:
+                continue
+            seen.add(t.tensor_type)
+            raw = data[:MODEL_ROWS].view(np.uint8).reshape(MODEL_ROWS, -1)
+            values = quants.dequantize(raw, t.tensor_type).astype("<f4")
+            entries.append((model, t.name, int(t.tensor_type), values))
+    blob = b"KVQM" + struct.pack("<2I", 1, len(entries))
+    for model, name, qtype, values in entries:
+        for text in (model, name):
+            blob += struct.pack("<I", len(text)) + text.encode()
+        blob += struct.pack("<3I", qtype, values.shape[0], values.shape[1]) + values.tobytes()
+        print(f"  {model}: {name} ({QT(qtype).name}, {values.shape[1]} per row)")
+    path = GOLDEN / "quant_models.golden"
+    path.write_bytes(blob)
+    return path
+
+
 def main() -> None:
     rng = np.random.default_rng(20250531)
     written = []
@@ -155,6 +195,7 @@ def main() -> None:
     for qtype in HALF_FIELDS:
         written.append(write_quant_golden(qtype, quant_rows(rng, qtype)))
     written.append(write_fp16_golden(rng))
+    written.append(write_model_golden())
     total = sum(p.stat().st_size for p in written)
     for p in written:
         print(f"{p.relative_to(ROOT)}: {p.stat().st_size} bytes")
