@@ -10,8 +10,8 @@
 // against a double-precision reference within 2e-6 of sum |w_i x_i|. Observed
 // errors are ~1e-8 of that on AVX2/SSE4 and up to ~5e-7 on the 1-lane fallback
 // (512 terms summed sequentially); a wrong element or a dropped block is
-// orders of magnitude larger. On real model rows (SmolLM2 Q4_1/Q8_0, Gemma 3
-// Q4_K/Q6_K/Q5_0) the dequantization was also checked bitwise against gguf.
+// orders of magnitude larger. Besides synthetic blocks, real rows of the test
+// models (SmolLM2 Q4_1/Q8_0, Gemma 3 Q4_K/Q6_K/Q5_0/Q8_0) are checked too.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "hwy/targets.h"
+#include "io/gguf.h"
 #include "ops/fp16.h"
 #include "ops/ggml_type.h"
 #include "ops/quant.h"
@@ -318,6 +319,53 @@ TEST(QuantFloatRows, EmptyRows) {
     std::vector<float> out(6, NAN);
     dot_rows_multi(GGMLType::Q8_0, nullptr, 0, 3, x.data(), 0, 2, 0, out.data(), 3);
     for (float v : out) EXPECT_EQ(v, 0.0f);
+}
+
+// ---------------------------------------------------------------- real models
+
+// The first rows of one tensor per quant type in each test model, read from
+// the GGUF file, against gguf's dequantization of the same rows.
+TEST(QuantModels, RealTensorsMatchGguf) {
+    const std::string path = std::string(KVZIP_GOLDEN_DIR) + "/quant_models.golden";
+    const std::vector<uint8_t> b = read_bytes(path);
+    ASSERT_GE(b.size(), 12u) << path;
+    ASSERT_EQ(std::memcmp(b.data(), "KVQM", 4), 0);
+    const size_t entries = read_u32(b, 8);
+    size_t off = 12, checked = 0;
+    auto read_string = [&]() {
+        const size_t len = read_u32(b, off);
+        std::string str(reinterpret_cast<const char*>(b.data() + off + 4), len);
+        off += 4 + len;
+        return str;
+    };
+    for (size_t e = 0; e < entries; ++e) {
+        const std::string model = read_string(), tensor = read_string();
+        const auto type = static_cast<GGMLType>(read_u32(b, off));
+        const size_t rows = read_u32(b, off + 4), n = read_u32(b, off + 8);
+        ASSERT_LE(off + 12 + rows * n * 4, b.size());
+        std::vector<float> expected(rows * n);
+        std::memcpy(expected.data(), b.data() + off + 12, rows * n * 4);
+        off += 12 + rows * n * 4;
+
+        const std::string model_path = std::string(KVZIP_MODELS_DIR) + "/" + model;
+        if (!std::ifstream(model_path).good()) continue;  // counted below
+        SCOPED_TRACE(model + ": " + tensor);
+        const auto file = GGUFFile::open(model_path);
+        const GGUFTensor& t = file->tensor(tensor);
+        ASSERT_EQ(t.type, type);
+        ASSERT_EQ(static_cast<size_t>(t.ne[0]), n);
+        const size_t rb = row_bytes(t.type, t.ne[0]);
+        std::vector<float> out(n);
+        const std::vector<float> x = random_vector(n, 13);
+        for (size_t r = 0; r < rows; ++r) {
+            dequantize_row(t.type, t.data + r * rb, out.data(), static_cast<int64_t>(n));
+            EXPECT_EQ(first_bit_mismatch(out.data(), expected.data() + r * n, n), -1) << "row " << r;
+            expect_close(dot_row(t.type, t.data + r * rb, x.data(), static_cast<int64_t>(n)),
+                         reference_dot(expected.data() + r * n, x.data(), n), "row " + std::to_string(r));
+        }
+        ++checked;
+    }
+    if (checked < entries) GTEST_SKIP() << "models missing from " << KVZIP_MODELS_DIR << " (scripts/fetch_models.sh)";
 }
 
 // ---------------------------------------------------------------- dispatch

@@ -140,6 +140,10 @@ void Model::score(Cache& c, const PrefillOptions& options) {
         if (i > 0) rep.insert(rep.end(), ctx.begin() + std::max<int64_t>(0, b - 8), ctx.begin() + b);
         rep.insert(rep.end(), postfix_ids.begin(), postfix_ids.end());
         rep.insert(rep.end(), ctx.begin() + b, ctx.begin() + e);
+        if (ctx_end + (int64_t)rep.size() > config().n_ctx_train)
+            throw Error("scoring needs positions up to " + std::to_string(ctx_end + (int64_t)rep.size()) +
+                        " but the model's context is " + std::to_string(config().n_ctx_train) +
+                        " tokens: use a shorter context or a smaller scoring chunk");
         scorer.set_chunk(ctx_begin + b, ctx_begin + e, ctx_end);
         for (int64_t j = 0; j < (int64_t)rep.size(); j += options_.batch) {
             const int64_t T = std::min<int64_t>(options_.batch, (int64_t)rep.size() - j);
