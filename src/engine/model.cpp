@@ -167,7 +167,16 @@ GenerationResult Model::generate(const std::vector<TokenId>& prompt, Cache& cach
 GenerationResult Model::generate(const std::vector<TokenId>& prompt, KVCache& cache, const GenerateOptions& options,
                                  const std::function<void(const std::string&)>& on_piece) {
     if (prompt.empty()) throw Error("the prompt is empty");
-    const int64_t start = cache.next_position();
+    // Without update_cache the query and answer leave the cache again, also
+    // when generation stops with an error.
+    struct Restore {
+        KVCache& cache;
+        int64_t start;
+        bool active;
+        ~Restore() {
+            if (active) cache.truncate(start);
+        }
+    } restore{cache, cache.next_position(), !options.update_cache};
     GenerationResult r;
     r.prompt_tokens = (int64_t)prompt.size();
     const auto t0 = std::chrono::steady_clock::now();
@@ -209,7 +218,6 @@ GenerationResult Model::generate(const std::vector<TokenId>& prompt, KVCache& ca
     }
     if (on_piece && !pending.empty()) on_piece(pending);
     r.decode_seconds = seconds_since(t1);
-    if (!options.update_cache) cache.truncate(start);
     r.text = tokenizer_->decode(r.tokens);
     return r;
 }
