@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_helpers.h"
@@ -103,6 +104,45 @@ TEST_F(SlowModelCli, BenchJsonReportsBothSpeeds) {
     ASSERT_EQ(j["results"].size(), 1u);
     EXPECT_GT(j["results"][0]["prefill_tok_per_s"].get<double>(), 0);
     EXPECT_GT(j["results"][0]["decode_tok_per_s"].get<double>(), 0);
+}
+
+TEST_F(SlowModelCli, KvzipGenerateJsonReportsAnswersBytesAndScores) {
+    const std::string ctx = ::testing::TempDir() + "cli_context.txt";
+    {
+        std::ofstream out(ctx);
+        out << test::read_file("/usr/share/common-licenses/Apache-2.0").substr(0, 1500)
+            << "\nThe meeting room is on the fourth floor.\n";
+    }
+    const std::string npy = ::testing::TempDir() + "cli_scores.npy";
+    RunResult r = run_kvzip("generate -m " + test::smollm2_path() + " -c " + ctx +
+                            " -q \"Where is the meeting room?\" -q \"What is this text?\" -r 0.5 -n 12 --json"
+                            " --score-chunk 200 --dump-scores " + npy);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("scoring"), std::string::npos) << "progress is shown on stderr";
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["answers"].size(), 2u);
+    EXPECT_EQ(j["answer_seconds"].size(), 2u);
+    EXPECT_NEAR(j["ratio_kept"].get<double>(), 0.5, 1e-3);
+    EXPECT_LT(j["kv_bytes_held"].get<double>(), j["kv_bytes_full"].get<double>());
+    EXPECT_GT(j["scoring_seconds"].get<double>(), 0.0);
+    // The score dump is a float32 .npy of layers x KV heads x context tokens.
+    const std::string f = test::read_file(npy);
+    ASSERT_GT(f.size(), 128u);
+    EXPECT_EQ(f.substr(1, 5), "NUMPY");
+    const std::string shape = "(30, 3, " + std::to_string(j["context_tokens"].get<int>()) + ")";
+    EXPECT_NE(f.find(shape), std::string::npos) << shape;
+}
+
+TEST_F(SlowModelCli, HeadScoresForAnotherModelAreRefused) {
+    const std::string hs = ::testing::TempDir() + "other_model_head_scores.json";
+    {
+        std::ofstream out(hs);
+        out << R"({"format":"kvzip-head-scores","version":1,"model":{"name":"x","architecture":"llama",)"
+               R"("n_layer":30,"n_head_kv":3,"fingerprint":"0000000000000000"},"scores":[]})";
+    }
+    RunResult r = run_kvzip("generate -m " + test::smollm2_path() + " -c " + hs + " -q hi --head-scores " + hs);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("not for"), std::string::npos) << r.err;
 }
 
 }  // namespace
