@@ -20,6 +20,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
@@ -332,6 +334,7 @@ TEST(QuantModels, RealTensorsMatchGguf) {
     ASSERT_EQ(std::memcmp(b.data(), "KVQM", 4), 0);
     const size_t entries = read_u32(b, 8);
     size_t off = 12, checked = 0;
+    std::map<std::string, std::unique_ptr<GGUFFile>> files;  // each model parsed once
     auto read_string = [&]() {
         const size_t len = read_u32(b, off);
         std::string str(reinterpret_cast<const char*>(b.data() + off + 4), len);
@@ -350,7 +353,8 @@ TEST(QuantModels, RealTensorsMatchGguf) {
         const std::string model_path = std::string(KVZIP_MODELS_DIR) + "/" + model;
         if (!std::ifstream(model_path).good()) continue;  // counted below
         SCOPED_TRACE(model + ": " + tensor);
-        const auto file = GGUFFile::open(model_path);
+        auto& file = files[model];
+        if (!file) file = GGUFFile::open(model_path);
         const GGUFTensor& t = file->tensor(tensor);
         ASSERT_EQ(t.type, type);
         ASSERT_EQ(static_cast<size_t>(t.ne[0]), n);

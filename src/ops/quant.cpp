@@ -18,16 +18,6 @@
 #include "ops/fp16.h"
 #include "util/error.h"
 
-// Targets: AVX2 (with FMA and F16C), SSE4, and Highway's portable EMU128 as
-// the baseline. SSSE3-only CPUs are old enough for EMU128. AVX-512 is opt-in
-// because no machine we test on has it; the kernels cap vectors at 8 floats,
-// so on AVX-512 CPUs the AVX2 code is within a few percent anyway.
-#ifdef KVZIP_ENABLE_AVX512
-#define HWY_DISABLED_TARGETS (HWY_SSSE3)
-#else
-#define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_AVX3 | HWY_AVX3_DL)
-#endif
-
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/quant.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
