@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "ops/vec.h"
+#include "ops/quant.h"
 
 namespace kvzip {
 
@@ -25,8 +25,8 @@ void KVCache::append(int layer, const float* k, const float* v, int64_t T, int64
             uint8_t* kd = hd.keys.data() + (old + t) * row;
             uint8_t* vd = hd.values.data() + (old + t) * row;
             if (type_ == KVType::F16) {
-                f32_to_f16_row(ks, reinterpret_cast<uint16_t*>(kd), head_dim_);
-                f32_to_f16_row(vs, reinterpret_cast<uint16_t*>(vd), head_dim_);
+                fp32_to_fp16_row(ks, reinterpret_cast<uint16_t*>(kd), head_dim_);
+                fp32_to_fp16_row(vs, reinterpret_cast<uint16_t*>(vd), head_dim_);
             } else {
                 std::memcpy(kd, ks, row);
                 std::memcpy(vd, vs, row);

@@ -1,6 +1,7 @@
 #include "ops/vec.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/vec.cpp"
@@ -59,40 +60,37 @@ void WeightedSumNQ(const float* w, int64_t w_stride, const T* rows, const int32_
     }
 }
 
-// Queries in groups of up to 4 (GQA groups are 1-8 wide); dim must be a
-// multiple of the vector length, which every head size in use is.
-template <typename T>
-void DotRowsMulti(const T* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q, int64_t nq, float* out,
-                  int64_t out_stride) {
+// Calls f(NQ, g) for consecutive groups of up to 4 queries starting at g, NQ
+// as a compile-time constant (GQA groups are 1-8 wide). Head sizes must be a
+// multiple of the vector length, which the model loader checks.
+template <class F>
+HWY_INLINE void ForEachQueryGroup(int64_t nq, F&& f) {
     for (int64_t g = 0; g < nq;) {
         const int64_t take = std::min<int64_t>(4, nq - g);
-        const float* qg = q + g * dim;
-        float* og = out + g * out_stride;
         switch (take) {
-            case 4: DotRowsNQ<4>(rows, idx, n, dim, qg, og, out_stride); break;
-            case 3: DotRowsNQ<3>(rows, idx, n, dim, qg, og, out_stride); break;
-            case 2: DotRowsNQ<2>(rows, idx, n, dim, qg, og, out_stride); break;
-            default: DotRowsNQ<1>(rows, idx, n, dim, qg, og, out_stride); break;
+            case 4: f(std::integral_constant<int, 4>{}, g); break;
+            case 3: f(std::integral_constant<int, 3>{}, g); break;
+            case 2: f(std::integral_constant<int, 2>{}, g); break;
+            default: f(std::integral_constant<int, 1>{}, g); break;
         }
         g += take;
     }
 }
 
 template <typename T>
+void DotRowsMulti(const T* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q, int64_t nq, float* out,
+                  int64_t out_stride) {
+    ForEachQueryGroup(nq, [&](auto NQ, int64_t g) {
+        DotRowsNQ<decltype(NQ)::value>(rows, idx, n, dim, q + g * dim, out + g * out_stride, out_stride);
+    });
+}
+
+template <typename T>
 void WeightedSumMulti(const float* w, int64_t w_stride, const T* rows, const int32_t* idx, int64_t n, int64_t dim,
                       int64_t nq, float* y) {
-    for (int64_t g = 0; g < nq;) {
-        const int64_t take = std::min<int64_t>(4, nq - g);
-        const float* wg = w + g * w_stride;
-        float* yg = y + g * dim;
-        switch (take) {
-            case 4: WeightedSumNQ<4>(wg, w_stride, rows, idx, n, dim, yg); break;
-            case 3: WeightedSumNQ<3>(wg, w_stride, rows, idx, n, dim, yg); break;
-            case 2: WeightedSumNQ<2>(wg, w_stride, rows, idx, n, dim, yg); break;
-            default: WeightedSumNQ<1>(wg, w_stride, rows, idx, n, dim, yg); break;
-        }
-        g += take;
-    }
+    ForEachQueryGroup(nq, [&](auto NQ, int64_t g) {
+        WeightedSumNQ<decltype(NQ)::value>(w + g * w_stride, w_stride, rows, idx, n, dim, y + g * dim);
+    });
 }
 
 void DotRowsMultiF16(const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q, int64_t nq,
@@ -141,18 +139,6 @@ void SoftmaxF32(float* x, int64_t n) {
     for (; i < n; ++i) x[i] *= 1.0f / sum;
 }
 
-void F32ToF16(const float* x, uint16_t* y, int64_t n) {
-    const hn::ScalableTag<float> d;
-    const hn::Rebind<hwy::float16_t, decltype(d)> dh;
-    const int64_t N = (int64_t)hn::Lanes(d);
-    auto* yh = reinterpret_cast<hwy::float16_t*>(y);
-    int64_t i = 0;
-    for (; i + N <= n; i += N) hn::StoreU(hn::DemoteTo(dh, hn::LoadU(d, x + i)), dh, yh + i);
-    const hn::CappedTag<float, 1> d1;
-    const hn::CappedTag<hwy::float16_t, 1> dh1;
-    for (; i < n; ++i) hn::StoreU(hn::DemoteTo(dh1, hn::LoadU(d1, x + i)), dh1, yh + i);
-}
-
 }  // namespace HWY_NAMESPACE
 }  // namespace kvzip
 HWY_AFTER_NAMESPACE();
@@ -164,7 +150,6 @@ HWY_EXPORT(DotRowsMultiF32);
 HWY_EXPORT(WeightedSumMultiF16);
 HWY_EXPORT(WeightedSumMultiF32);
 HWY_EXPORT(SoftmaxF32);
-HWY_EXPORT(F32ToF16);
 
 void dot_rows_multi_f16(const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q,
                         int64_t nq, float* out, int64_t out_stride) {
@@ -185,6 +170,5 @@ void weighted_sum_multi_f32(const float* w, int64_t w_stride, const float* rows,
 void softmax_f32(float* x, int64_t n) {
     if (n > 0) HWY_DYNAMIC_DISPATCH(SoftmaxF32)(x, n);
 }
-void f32_to_f16_row(const float* x, uint16_t* y, int64_t n) { HWY_DYNAMIC_DISPATCH(F32ToF16)(x, y, n); }
 }  // namespace kvzip
 #endif

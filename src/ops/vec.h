@@ -22,6 +22,4 @@ void weighted_sum_multi_f32(const float* w, int64_t w_stride, const float* rows,
 // In-place softmax of x[0..n) (vectorized exp).
 void softmax_f32(float* x, int64_t n);
 
-void f32_to_f16_row(const float* x, uint16_t* y, int64_t n);
-
 }  // namespace kvzip
