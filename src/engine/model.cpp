@@ -59,29 +59,33 @@ std::string Model::chat_prompt(const std::string& user_text) const {
 
 KVCache Model::new_cache() const { return transformer_->new_cache(options_.kv_type); }
 
-std::vector<float> Model::eval(const std::vector<TokenId>& ids, KVCache& cache,
-                               const std::function<void(int64_t, int64_t)>& progress) {
+std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
+                              const std::function<void(int64_t, int64_t)>& progress) {
     const int64_t n = (int64_t)ids.size();
     if (cache.next_position() + n > config().n_ctx_train)
         throw Error("the prompt needs " + std::to_string(cache.next_position() + n) +
                     " positions but the model's context is " + std::to_string(config().n_ctx_train) + " tokens");
-    std::vector<float> logits;
+    std::vector<float> logits, part;
     for (int64_t i = 0; i < n; i += options_.batch) {
         const int64_t T = std::min(options_.batch, n - i);
-        transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr);
+        if (all_logits) {
+            transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true);
+            logits.insert(logits.end(), part.begin(), part.end());
+        } else {
+            transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr);
+        }
         if (progress) progress(i + T, n);
     }
     return logits;
 }
 
+std::vector<float> Model::eval(const std::vector<TokenId>& ids, KVCache& cache,
+                               const std::function<void(int64_t, int64_t)>& progress) {
+    return run(ids, cache, /*all_logits=*/false, progress);
+}
+
 std::vector<float> Model::eval_all_logits(const std::vector<TokenId>& ids, KVCache& cache) {
-    std::vector<float> all, part;
-    for (int64_t i = 0; i < (int64_t)ids.size(); i += options_.batch) {
-        const int64_t T = std::min<int64_t>(options_.batch, (int64_t)ids.size() - i);
-        transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true);
-        all.insert(all.end(), part.begin(), part.end());
-    }
-    return all;
+    return run(ids, cache, /*all_logits=*/true, {});
 }
 
 Cache Model::prefill(const std::string& context, const PrefillOptions& options) {

@@ -113,6 +113,10 @@ public:
                               const std::function<void(const std::string&)>& on_piece = {});
 
 private:
+    // Batched forward passes over ids (bounded memory), refusing to run past the context.
+    std::vector<float> run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
+                           const std::function<void(int64_t, int64_t)>& progress);
+
     ModelOptions options_;
     std::unique_ptr<GGUFFile> file_;
     std::unique_ptr<ThreadPool> pool_;

@@ -33,6 +33,11 @@ void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std:
     attn_.resize(T * q_dim);
     gate_.resize(T * c.n_ff);
     up_.resize(T * c.n_ff);
+    const int half = c.n_rot / 2;
+    rope_cos_.resize(T * half);
+    rope_sin_.resize(T * half);
+    for (int64_t t = 0; t < T; ++t)
+        rope_angles(pos0 + t, c.rope_inv_freq.data(), c.n_rot, rope_cos_.data() + t * half, rope_sin_.data() + t * half);
 
     const WeightMatrix& emb = weights_.token_embd;
     for (int64_t t = 0; t < T; ++t) {
@@ -75,8 +80,10 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
     add_bias(k_, L.bk);
     add_bias(v_, L.bv);
     for (int64_t t = 0; t < T; ++t) {
-        rope(q_.data() + t * q_dim, c.n_head, (int)hd, c.n_rot, pos0 + t, c.rope_inv_freq.data(), c.rope_style);
-        rope(k_.data() + t * kv_dim, c.n_head_kv, (int)hd, c.n_rot, pos0 + t, c.rope_inv_freq.data(), c.rope_style);
+        const float* cs = rope_cos_.data() + t * (c.n_rot / 2);
+        const float* sn = rope_sin_.data() + t * (c.n_rot / 2);
+        rope(q_.data() + t * q_dim, c.n_head, (int)hd, c.n_rot, cs, sn, c.rope_style);
+        rope(k_.data() + t * kv_dim, c.n_head_kv, (int)hd, c.n_rot, cs, sn, c.rope_style);
     }
     cache.append(layer, k_.data(), v_.data(), T, pos0);
     if (observer) observer->observe(layer, q_.data(), T, pos0, cache);

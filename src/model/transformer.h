@@ -51,6 +51,7 @@ private:
     ThreadPool& pool_;
     // Activations of the current call, [T][width] each.
     std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_;
+    std::vector<float> rope_cos_, rope_sin_;  // [T][n_rot/2], same for every layer
 };
 
 }  // namespace kvzip

@@ -18,18 +18,24 @@ void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps, bo
     }
 }
 
-void rope(float* x, int n_heads, int head_dim, int n_rot, int64_t pos, const float* inv_freq, RopeStyle style) {
-    const int half = n_rot / 2;
-    for (int i = 0; i < half; ++i) {
+void rope_angles(int64_t pos, const float* inv_freq, int n_rot, float* cos_out, float* sin_out) {
+    for (int i = 0; i < n_rot / 2; ++i) {
         const double theta = (double)pos * (double)inv_freq[i];
-        const float c = (float)std::cos(theta), s = (float)std::sin(theta);
-        for (int h = 0; h < n_heads; ++h) {
-            float* v = x + (int64_t)h * head_dim;
+        cos_out[i] = (float)std::cos(theta);
+        sin_out[i] = (float)std::sin(theta);
+    }
+}
+
+void rope(float* x, int n_heads, int head_dim, int n_rot, const float* cos, const float* sin, RopeStyle style) {
+    const int half = n_rot / 2;
+    for (int h = 0; h < n_heads; ++h) {
+        float* v = x + (int64_t)h * head_dim;
+        for (int i = 0; i < half; ++i) {
             const int a = style == RopeStyle::Interleaved ? 2 * i : i;
             const int b = style == RopeStyle::Interleaved ? 2 * i + 1 : i + half;
             const float x0 = v[a], x1 = v[b];
-            v[a] = x0 * c - x1 * s;
-            v[b] = x0 * s + x1 * c;
+            v[a] = x0 * cos[i] - x1 * sin[i];
+            v[b] = x0 * sin[i] + x1 * cos[i];
         }
     }
 }

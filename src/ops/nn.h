@@ -12,9 +12,12 @@ enum class RopeStyle {
     Neox,         // rotate (x[i], x[i + d/2]): Qwen, Gemma, Hugging Face layout
 };
 
-// Rotates the first n_rot dims of each of n_heads heads (head_dim apart) at
-// position `pos`. inv_freq has n_rot/2 entries: theta_i = pos * inv_freq[i].
-void rope(float* x, int n_heads, int head_dim, int n_rot, int64_t pos, const float* inv_freq, RopeStyle style);
+// cos/sin of theta_i = pos * inv_freq[i] for i < n_rot/2: computed once per
+// token and shared by q and k of every layer.
+void rope_angles(int64_t pos, const float* inv_freq, int n_rot, float* cos_out, float* sin_out);
+// Rotates the first n_rot dims of each of n_heads heads (head_dim apart) by
+// the angles of one position (from rope_angles).
+void rope(float* x, int n_heads, int head_dim, int n_rot, const float* cos, const float* sin, RopeStyle style);
 
 // gate[i] = silu(gate[i]) * up[i]
 void silu_mul(float* gate, const float* up, int64_t n);
