@@ -10,7 +10,7 @@ namespace kvzip {
 
 namespace {
 
-const char* const kSupportedArchs[] = {"llama"};
+const char* const kSupportedArchs[] = {"llama", "qwen2", "qwen3", "gemma3"};
 
 bool arch_supported(const std::string& a) {
     for (const char* s : kSupportedArchs)
@@ -21,9 +21,20 @@ bool arch_supported(const std::string& a) {
 // RoPE inverse frequencies, divided by the per-dimension factors when the file
 // carries them (llama.cpp's converter stores Llama-3.1 frequency scaling as the
 // tensor rope_freqs.weight).
-std::vector<float> compute_rope_inv_freq(const GGUFFile& f, int n_rot, float base) {
+std::vector<float> plain_rope_inv_freq(int n_rot, float base) {
     std::vector<float> inv(n_rot / 2);
     for (int i = 0; i < n_rot / 2; ++i) inv[i] = (float)std::pow((double)base, -2.0 * i / n_rot);
+    return inv;
+}
+
+std::vector<float> compute_rope_inv_freq(const GGUFFile& f, const std::string& arch, int n_rot, float base) {
+    std::vector<float> inv = plain_rope_inv_freq(n_rot, base);
+    // Linear position interpolation (Gemma 3 4B and larger): positions are divided by the factor.
+    if (f.get_string(arch + ".rope.scaling.type", "") == "linear") {
+        const double factor = f.get_float(arch + ".rope.scaling.factor", 1.0);
+        if (!(factor > 0.0)) throw Error(f.path() + ": bad " + arch + ".rope.scaling.factor");
+        for (float& x : inv) x = (float)(x / factor);
+    }
     if (const GGUFTensor* t = f.find_tensor("rope_freqs.weight")) {
         if (t->type != GGMLType::F32 || t->n_elements() != n_rot / 2)
             throw Error(f.path() + ": tensor rope_freqs.weight should be F32 with " + std::to_string(n_rot / 2) +
@@ -33,6 +44,27 @@ std::vector<float> compute_rope_inv_freq(const GGUFFile& f, int n_rot, float bas
         for (int i = 0; i < n_rot / 2; ++i) inv[i] /= factors[i];
     }
     return inv;
+}
+
+// Gemma 3 specifics. The GGUF has no keys for the layer pattern or the local
+// RoPE base: like llama.cpp we use Gemma 3's fixed values (every 6th layer is
+// global, local base 10000) unless the file states them. Note that llama.cpp's
+// converter stores every Gemma norm weight as (1 + w), so plain RMSNorm applies.
+void read_gemma3(const GGUFFile& f, ModelConfig& c) {
+    const std::string p = c.arch + ".";
+    c.embd_scale = std::sqrt((float)c.n_embd);
+    c.post_norms = true;
+    c.ffn_act = FfnActivation::GeluTanh;
+    c.attn_softcap = (float)f.get_float(p + "attn_logit_softcapping", 0.0);
+    c.final_softcap = (float)f.get_float(p + "final_logit_softcapping", 0.0);
+    c.sliding_window = f.get_int(p + "attention.sliding_window", 0);
+    if (c.sliding_window < 0) throw Error(f.path() + ": negative " + p + "attention.sliding_window");
+    if (c.sliding_window == 0) return;
+    const int64_t pattern = f.get_int(p + "attention.sliding_window_pattern", 6);
+    if (pattern <= 0) throw Error(f.path() + ": bad " + p + "attention.sliding_window_pattern");
+    c.layer_sliding.resize(c.n_layer);
+    for (int l = 0; l < c.n_layer; ++l) c.layer_sliding[l] = (l + 1) % pattern != 0;
+    c.rope_inv_freq_sliding = plain_rope_inv_freq(c.n_rot, (float)f.get_float(p + "rope.freq_base_swa", 10000.0));
 }
 
 }  // namespace
@@ -73,9 +105,12 @@ ModelConfig ModelConfig::from_gguf(const GGUFFile& f) {
     if (emb.ne.size() != 2 || emb.ne[0] != c.n_embd)
         throw Error(f.path() + ": token_embd.weight should have shape [" + std::to_string(c.n_embd) + ", vocab]");
     c.n_vocab = (int)emb.ne[1];
-    // GGUF llama weights are permuted by the converter for pairwise (interleaved) rotation.
-    c.rope_style = RopeStyle::Interleaved;
-    c.rope_inv_freq = compute_rope_inv_freq(f, c.n_rot, c.rope_base);
+    // GGUF llama weights are permuted by the converter for pairwise (interleaved)
+    // rotation; the other families keep the Hugging Face half-split layout.
+    c.rope_style = c.arch == "llama" ? RopeStyle::Interleaved : RopeStyle::Neox;
+    c.rope_inv_freq = compute_rope_inv_freq(f, c.arch, c.n_rot, c.rope_base);
+    c.qk_norm = c.arch == "qwen3" || c.arch == "gemma3";
+    if (c.arch == "gemma3") read_gemma3(f, c);
     return c;
 }
 

@@ -34,10 +34,14 @@ void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std:
     gate_.resize(T * c.n_ff);
     up_.resize(T * c.n_ff);
     const int half = c.n_rot / 2;
-    rope_cos_.resize(T * half);
-    rope_sin_.resize(T * half);
-    for (int64_t t = 0; t < T; ++t)
-        rope_angles(pos0 + t, c.rope_inv_freq.data(), c.n_rot, rope_cos_.data() + t * half, rope_sin_.data() + t * half);
+    auto angles = [&](const std::vector<float>& inv_freq, std::vector<float>& cs, std::vector<float>& sn) {
+        cs.resize(T * half);
+        sn.resize(T * half);
+        for (int64_t t = 0; t < T; ++t)
+            rope_angles(pos0 + t, inv_freq.data(), c.n_rot, cs.data() + t * half, sn.data() + t * half);
+    };
+    angles(c.rope_inv_freq, rope_cos_, rope_sin_);
+    if (c.has_sliding_layers()) angles(c.rope_inv_freq_sliding, rope_cos_sliding_, rope_sin_sliding_);
 
     const WeightMatrix& emb = weights_.token_embd;
     for (int64_t t = 0; t < T; ++t) {
@@ -46,6 +50,8 @@ void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std:
                         std::to_string(c.n_vocab) + ")");
         dequantize_row(emb.type, emb.data + (size_t)tokens[t] * emb.row_stride(), x_.data() + t * d, d);
     }
+    if (c.embd_scale != 1.0f)
+        for (float& x : x_) x *= c.embd_scale;
 
     for (int l = 0; l < c.n_layer; ++l) {
         attention_block(l, T, pos0, cache, observer);
@@ -58,6 +64,8 @@ void Transformer::forward(const int32_t* tokens, int64_t T, KVCache& cache, std:
         rms_norm(x_.data() + t * d, weights_.output_norm.data(), xn_.data() + (t - first) * d, d, c.rms_eps);
     logits->resize(n_out * c.n_vocab);
     matmul(weights_.output, xn_.data(), n_out, logits->data(), pool_);
+    if (c.final_softcap > 0.0f)
+        for (float& z : *logits) z = c.final_softcap * std::tanh(z / c.final_softcap);
 }
 
 void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache, AttentionObserver* observer) {
@@ -79,9 +87,19 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
     add_bias(q_, L.bq);
     add_bias(k_, L.bk);
     add_bias(v_, L.bv);
+    if (c.qk_norm) {
+        // Per-head RMSNorm; heads are contiguous rows of head_dim in q and k.
+        for (int64_t r = 0; r < T * c.n_head; ++r)
+            rms_norm(q_.data() + r * hd, L.q_norm.data(), q_.data() + r * hd, hd, c.rms_eps);
+        for (int64_t r = 0; r < T * c.n_head_kv; ++r)
+            rms_norm(k_.data() + r * hd, L.k_norm.data(), k_.data() + r * hd, hd, c.rms_eps);
+    }
+    const bool sliding = c.is_sliding(layer);
+    const std::vector<float>& cos_all = sliding ? rope_cos_sliding_ : rope_cos_;
+    const std::vector<float>& sin_all = sliding ? rope_sin_sliding_ : rope_sin_;
     for (int64_t t = 0; t < T; ++t) {
-        const float* cs = rope_cos_.data() + t * (c.n_rot / 2);
-        const float* sn = rope_sin_.data() + t * (c.n_rot / 2);
+        const float* cs = cos_all.data() + t * (c.n_rot / 2);
+        const float* sn = sin_all.data() + t * (c.n_rot / 2);
         rope(q_.data() + t * q_dim, c.n_head, (int)hd, c.n_rot, cs, sn, c.rope_style);
         rope(k_.data() + t * kv_dim, c.n_head_kv, (int)hd, c.n_rot, cs, sn, c.rope_style);
     }
@@ -90,6 +108,8 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
 
     AttentionParams ap;
     ap.scale = c.attn_scale;
+    ap.softcap = c.attn_softcap;
+    ap.window = sliding ? c.sliding_window : 0;
     // One work item per (token, KV head): the G query heads of the group share
     // every key and value row they read.
     const int G = c.group_size();
@@ -105,6 +125,15 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
         }
     });
     matmul(L.wo, attn_.data(), T, xn_.data(), pool_);
+    add_residual(L.post_attn_norm, T);
+}
+
+// x += out (in xn_), through the post-norm when the model has one (Gemma).
+void Transformer::add_residual(const std::vector<float>& post_norm, int64_t T) {
+    const int64_t d = config_.n_embd;
+    if (!post_norm.empty())
+        for (int64_t t = 0; t < T; ++t)
+            rms_norm(xn_.data() + t * d, post_norm.data(), xn_.data() + t * d, d, config_.rms_eps);
     for (int64_t i = 0; i < T * d; ++i) x_[i] += xn_[i];
 }
 
@@ -115,9 +144,12 @@ void Transformer::mlp_block(int layer, int64_t T) {
     for (int64_t t = 0; t < T; ++t) rms_norm(x_.data() + t * d, L.ffn_norm.data(), xn_.data() + t * d, d, c.rms_eps);
     matmul(L.w_gate, xn_.data(), T, gate_.data(), pool_);
     matmul(L.w_up, xn_.data(), T, up_.data(), pool_);
-    silu_mul(gate_.data(), up_.data(), T * c.n_ff);
+    if (c.ffn_act == FfnActivation::GeluTanh)
+        gelu_mul(gate_.data(), up_.data(), T * c.n_ff);
+    else
+        silu_mul(gate_.data(), up_.data(), T * c.n_ff);
     matmul(L.w_down, gate_.data(), T, xn_.data(), pool_);
-    for (int64_t i = 0; i < T * d; ++i) x_[i] += xn_[i];
+    add_residual(L.post_ffn_norm, T);
 }
 
 }  // namespace kvzip

@@ -1,7 +1,8 @@
 #pragma once
-// The forward pass of a decoder-only transformer (Llama family for now):
-// embeddings -> [RMSNorm -> GQA attention over the KV cache -> residual ->
-// RMSNorm -> SwiGLU MLP -> residual] x L -> RMSNorm -> LM head.
+// The forward pass of a decoder-only transformer (Llama, Qwen2/3, Gemma 3):
+// embeddings (x scale) -> [RMSNorm -> GQA attention (q/k norm, RoPE, sliding
+// window) over the KV cache -> (post-norm) -> residual -> RMSNorm -> SwiGLU or
+// GeGLU MLP -> (post-norm) -> residual] x L -> RMSNorm -> LM head (soft-cap).
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -45,13 +46,15 @@ public:
 private:
     void attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache, AttentionObserver* observer);
     void mlp_block(int layer, int64_t T);
+    void add_residual(const std::vector<float>& post_norm, int64_t T);
 
     ModelConfig config_;
     ModelWeights weights_;
     ThreadPool& pool_;
     // Activations of the current call, [T][width] each.
     std::vector<float> x_, xn_, q_, k_, v_, attn_, gate_, up_;
-    std::vector<float> rope_cos_, rope_sin_;  // [T][n_rot/2], same for every layer
+    std::vector<float> rope_cos_, rope_sin_;  // [T][n_rot/2], shared by every (global) layer
+    std::vector<float> rope_cos_sliding_, rope_sin_sliding_;  // the same for sliding-window layers
 };
 
 }  // namespace kvzip

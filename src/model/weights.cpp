@@ -65,6 +65,14 @@ ModelWeights ModelWeights::from_gguf(const GGUFFile& f, const ModelConfig& c) {
         L.bq = optional_vec(f, p + "attn_q.bias", q_dim);
         L.bk = optional_vec(f, p + "attn_k.bias", kv_dim);
         L.bv = optional_vec(f, p + "attn_v.bias", kv_dim);
+        if (c.qk_norm) {
+            L.q_norm = vec(f, p + "attn_q_norm.weight", c.head_dim);
+            L.k_norm = vec(f, p + "attn_k_norm.weight", c.head_dim);
+        }
+        if (c.post_norms) {
+            L.post_attn_norm = vec(f, p + "post_attention_norm.weight", c.n_embd);
+            L.post_ffn_norm = vec(f, p + "post_ffw_norm.weight", c.n_embd);
+        }
         L.ffn_norm = vec(f, p + "ffn_norm.weight", c.n_embd);
         L.w_gate = matrix(f, p + "ffn_gate.weight", c.n_embd, c.n_ff);
         L.w_up = matrix(f, p + "ffn_up.weight", c.n_embd, c.n_ff);

@@ -15,6 +15,8 @@ struct LayerWeights {
     std::vector<float> attn_norm, ffn_norm;
     WeightMatrix wq, wk, wv, wo;
     std::vector<float> bq, bk, bv;  // empty when the model has no attention bias
+    std::vector<float> q_norm, k_norm;  // head_dim each, when config.qk_norm
+    std::vector<float> post_attn_norm, post_ffn_norm;  // when config.post_norms
     WeightMatrix w_gate, w_up, w_down;
 };
 
