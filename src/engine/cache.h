@@ -24,7 +24,7 @@ CacheMode parse_cache_mode(const std::string& s);  // "retain" | "evict"
 struct PruneStats {
     double ratio_requested = 1.0;
     double ratio_kept = 1.0;       // kept context pairs / all context pairs
-    int64_t context_pairs = 0;     // L * Hkv * context tokens
+    int64_t context_pairs = 0;     // L * Hkv * context tokens (scored layers only: not sliding-window ones)
     int64_t kept_pairs = 0;
     size_t bytes_full = 0;         // KV bytes of the unpruned cache
     size_t bytes_kept = 0;         // KV bytes attention reads after pruning
@@ -39,6 +39,10 @@ public:
     int64_t prefix_len = 0;         // template prefix tokens (never evicted)
     int64_t context_len = 0;        // context tokens
     std::vector<int32_t> context_ids;
+    // Sliding-window layers (Gemma 3) are not pruned by score: they keep the
+    // last `sliding_window` positions, all any later token can see.
+    std::vector<uint8_t> sliding_layers;  // [layer], empty: none
+    int64_t sliding_window = 0;
     double prefill_seconds = 0, scoring_seconds = 0;
 
     // Keeps `ratio` of the context KV pairs chosen by `level`; the prefix and

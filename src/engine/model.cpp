@@ -99,6 +99,8 @@ Cache Model::prefill(const std::string& context, const PrefillOptions& options) 
     c.prefix_len = (int64_t)prefix.size();
     c.context_len = (int64_t)ctx.size();
     c.context_ids = ctx;
+    for (bool sliding : config().layer_sliding) c.sliding_layers.push_back(sliding);
+    c.sliding_window = config().sliding_window;
     std::vector<TokenId> ids = prefix;
     ids.insert(ids.end(), ctx.begin(), ctx.end());
     const auto t0 = std::chrono::steady_clock::now();
@@ -118,7 +120,10 @@ void Model::score(Cache& c, const PrefillOptions& options) {
     if (c.kv.next_position() != ctx_end || c.kv.masked())
         throw Error("scoring needs a freshly prefilled, unpruned cache");
     c.scores = ImportanceScores(config().n_layer, config().n_head_kv, ctx_begin, c.context_len);
-    KVzipScorer scorer(c.scores, config(), c.prefix_len, *pool_);
+    c.scores.fixed_layers = c.sliding_layers;  // sliding-window layers keep their window, unscored
+    KVzipPlusWeights plus;
+    if (options.kvzip_plus) plus = KVzipPlusWeights::compute(transformer_->weights(), config(), c.sliding_layers, *pool_);
+    KVzipScorer scorer(c.scores, config(), c.prefix_len, *pool_, options.kvzip_plus ? &plus : nullptr);
     // The scorer, plus the caller's observer when there is one.
     struct Both : AttentionObserver {
         AttentionObserver *a, *b;
@@ -126,6 +131,10 @@ void Model::score(Cache& c, const PrefillOptions& options) {
         void observe(int l, const float* q, int64_t T, int64_t p0, const KVCache& kv) override {
             a->observe(l, q, T, p0, kv);
             if (b) b->observe(l, q, T, p0, kv);
+        }
+        void observe_input(int l, const float* x, int64_t T) override {
+            a->observe_input(l, x, T);
+            if (b) b->observe_input(l, x, T);
         }
     } observers(&scorer, options.observer);
 

@@ -46,6 +46,7 @@ struct GenerateOptions {
 struct PrefillOptions {
     bool score = true;              // run the KVzip scoring pass (DESIGN.md 1.2)
     int64_t score_chunk = 2000;     // C: context tokens per reconstruction chunk
+    bool kvzip_plus = false;        // KVzip+ normalization of the scores (kv/kvzip_scorer.h)
     std::vector<float> head_scores; // load_score: head scores from a file, no scoring pass
     AttentionObserver* observer = nullptr;  // also sees the scoring passes (tests, analysis)
     // Progress of long phases: phase is "prefill" or "scoring".

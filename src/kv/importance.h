@@ -14,6 +14,17 @@ struct ImportanceScores {
     int64_t ctx_begin = 0;  // absolute position of the first context token
     int64_t n_ctx = 0;      // context tokens scored
     std::vector<float> data;  // [n_layer][n_head_kv][n_ctx]
+    // Layers that pruning leaves to their own rule (Gemma 3's sliding-window
+    // layers keep their window): not scored, not counted in the kept ratio.
+    // Empty: every layer is pruned by score.
+    std::vector<uint8_t> fixed_layers;
+
+    bool is_fixed(int layer) const { return !fixed_layers.empty() && fixed_layers[layer]; }
+    int n_scored_layers() const {
+        int n = 0;
+        for (int l = 0; l < n_layer; ++l) n += !is_fixed(l);
+        return n;
+    }
 
     ImportanceScores() = default;
     ImportanceScores(int layers, int heads, int64_t begin, int64_t n)

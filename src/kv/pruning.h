@@ -22,6 +22,8 @@ std::string to_string(PruneLevel level);
 // ctx_begin + j stays. Ties break toward the lower position (then the lower
 // layer and head). `head_scores` ([layer][head]) is used by PruneLevel::Head;
 // when empty, each head's score is its max over this context's scores.
+// Only layers not in scores.fixed_layers compete; the ratio applies to them,
+// and the fixed layers come back fully kept (the caller applies their rule).
 std::vector<uint8_t> select_kept(const ImportanceScores& scores, double ratio, PruneLevel level,
                                  const std::vector<float>& head_scores = {});
 

@@ -104,7 +104,10 @@ void Transformer::attention_block(int layer, int64_t T, int64_t pos0, KVCache& c
         rope(k_.data() + t * kv_dim, c.n_head_kv, (int)hd, c.n_rot, cs, sn, c.rope_style);
     }
     cache.append(layer, k_.data(), v_.data(), T, pos0);
-    if (observer) observer->observe(layer, q_.data(), T, pos0, cache);
+    if (observer) {
+        observer->observe_input(layer, xn_.data(), T);
+        observer->observe(layer, q_.data(), T, pos0, cache);
+    }
 
     AttentionParams ap;
     ap.scale = c.attn_scale;

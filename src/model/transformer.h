@@ -25,6 +25,9 @@ public:
     // q: the T new tokens' queries after RoPE, [T][n_head][head_dim];
     // their positions are pos0 ... pos0 + T - 1.
     virtual void observe(int layer, const float* q, int64_t T, int64_t pos0, const KVCache& cache) = 0;
+    // Called just before observe() for the same layer with the attention
+    // block's input after its RMSNorm, [T][n_embd] (KVzip+ divides by its norm).
+    virtual void observe_input(int /*layer*/, const float* /*x*/, int64_t /*T*/) {}
 };
 
 class Transformer {
@@ -42,6 +45,7 @@ public:
                  bool all_logits = false, AttentionObserver* observer = nullptr);
 
     ThreadPool& pool() { return pool_; }
+    const ModelWeights& weights() const { return weights_; }
 
 private:
     void attention_block(int layer, int64_t T, int64_t pos0, KVCache& cache, AttentionObserver* observer);
