@@ -21,6 +21,7 @@ struct GenerateArgs {
     double ratio = 0.3;
     std::string level = "pair", mode = "evict", dump_scores, head_scores;
     int64_t score_chunk = 2000;
+    bool kvzip_plus = false;
     bool chat = false;
     bool json = false;
     int max_tokens = 256;
@@ -36,6 +37,7 @@ int run_kvzip(const GenerateArgs& a) {
     Model model(a.engine.model_path(), a.engine.model_options());
     PrefillOptions po;
     po.score_chunk = a.score_chunk;
+    po.kvzip_plus = a.kvzip_plus;
     po.progress = progress_printer();
     std::string level = a.level;
     if (!a.head_scores.empty()) {
@@ -119,6 +121,7 @@ Runner add_generate(CLI::App& app) {
     app.add_option("--level", a->level, "pruning level")->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
     app.add_option("--mode", a->mode, "evict (free memory) or retain (mask)")->check(CLI::IsMember({"evict", "retain"}));
     app.add_option("--score-chunk", a->score_chunk, "context tokens per reconstruction chunk")->check(CLI::Range(1, 1 << 20));
+    app.add_flag("--kvzip-plus", a->kvzip_plus, "score with the KVzip+ normalization (kvpress's kvzip_plus)");
     app.add_option("--head-scores", a->head_scores,
                    "head-score file (from `kvzip head-score`): skips the scoring pass; implies --level head")
         ->check(CLI::ExistingFile);

@@ -27,6 +27,7 @@ struct TestArgs {
     std::string level = "pair";
     int max_tokens = 64;
     bool json = false;
+    bool kvzip_plus = false;
     // Sweep: many ratios and levels after one prefill (retain mode).
     std::vector<double> sweep_ratios;
     std::vector<std::string> sweep_levels{"pair", "pair-uniform", "head"};
@@ -111,6 +112,7 @@ Runner add_test(CLI::App& app) {
     app.add_option("--level", a->level, "pruning level")->check(CLI::IsMember({"pair", "pair-uniform", "head"}));
     app.add_option("-n,--max-tokens", a->max_tokens, "maximum answer tokens")->check(CLI::Range(1, 1 << 16));
     app.add_flag("--json", a->json, "print JSON");
+    app.add_flag("--kvzip-plus", a->kvzip_plus, "score with the KVzip+ normalization");
     app.add_option("--sweep-ratios", a->sweep_ratios, "accuracy table over these ratios (needs --expect)")
         ->delimiter(',')
         ->check(CLI::Range(0.0, 1.0));
@@ -125,6 +127,7 @@ Runner add_test(CLI::App& app) {
         Model model(a->engine.model_path(), a->engine.model_options());
         PrefillOptions po;
         po.progress = progress_printer();
+        po.kvzip_plus = a->kvzip_plus;
         Cache cache = model.prefill(context, po);
         if (!a->sweep_ratios.empty()) return run_sweep(*a, model, cache);
         const PruneLevel level = parse_prune_level(a->level);
