@@ -79,9 +79,7 @@ void SpmBpeTokenizer::build_spellings() {
             pieces_[id] = with_marks_as_spaces(text);
         }
     }
-    piece_index_.reserve(n);
-    // First occurrence wins should two pieces share a spelling.
-    for (size_t id = 0; id < n; ++id) piece_index_.emplace(spelling_[id], static_cast<TokenId>(id));
+    piece_index_.build(spelling_);  // the first wins should two pieces share a spelling
 }
 
 // Which pieces merging may produce, and in what order. NORMAL pieces rank by
@@ -110,8 +108,7 @@ void SpmBpeTokenizer::build_merge_scores() {
 }
 
 TokenId SpmBpeTokenizer::find_piece(std::string_view spelling) const {
-    const auto it = piece_index_.find(spelling);
-    return it == piece_index_.end() ? -1 : it->second;
+    return piece_index_.find(spelling);
 }
 
 std::vector<TokenId> SpmBpeTokenizer::encode(const std::string& text, bool add_bos, bool parse_special) const {

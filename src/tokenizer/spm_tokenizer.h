@@ -14,8 +14,8 @@
 // scripts/golden/make_gemma_tokenizer_goldens.py), cross-checked with llama.cpp.
 #include <array>
 #include <string_view>
-#include <unordered_map>
 
+#include "tokenizer/piece_index.h"
 #include "tokenizer/special_tokens.h"
 #include "tokenizer/tokenizer.h"
 
@@ -44,7 +44,7 @@ private:
 
     SpecialTokenMatcher specials_;
     std::vector<std::string> spelling_;                        // each piece as the merges see it ('▁' for space)
-    std::unordered_map<std::string_view, TokenId> piece_index_;  // spelling -> id (views into spelling_)
+    PieceIndex piece_index_;                                   // spelling -> id
     std::vector<float> merge_score_;
     std::array<TokenId, 256> byte_token_{};  // <0xNN> tokens, -1 if missing
     std::array<TokenId, 128> ascii_piece_{};  // single ASCII character pieces, -1 if missing (hot path)
