@@ -14,11 +14,14 @@
 The reference tokenizer is transformers' own conversion of models/gemma-3-270m-q4_k_m.gguf
 (AutoTokenizer.from_pretrained(dir, gguf_file=...): a GemmaTokenizer, BPE with byte fallback
 whose merges transformers rebuilds from the GGUF vocabulary in vocabulary order), independent
-of our C++ code. llama-cpp-python (Llama(vocab_only=True).tokenize) is the cross-check: the two
-disagree only on runs of more than 31 spaces, which llama.cpp cuts longest-first (the GGUF marks
-Gemma's space-run pieces USER_DEFINED, so llama.cpp matches them in the raw text) while Hugging
-Face merges them like other pieces. We follow Hugging Face; the golden keeps llama.cpp's ids for
-those texts ("ids_llama_cpp") and the header counts the agreement.
+of our C++ code. llama-cpp-python (Llama(vocab_only=True).tokenize) is the cross-check. The GGUF
+marks Gemma's pieces of 2..31 spaces USER_DEFINED and spells them with real spaces, so llama.cpp
+matches them in the raw text, longest first, while Hugging Face respells them "▁▁..." and merges
+them like other pieces (before any other piece, shorter runs first). The two then disagree on
+runs of 32 or more spaces (llama.cpp: 31 + rest; Hugging Face: e.g. 40 = 16 + 24) and on a literal
+'▁' next to a space (llama.cpp does not merge it with the space into "▁▁"). Everything else
+agrees. We follow Hugging Face; the golden keeps llama.cpp's ids for those texts
+("ids_llama_cpp") and the header counts the agreement.
 
 Texts: the corpus of make_tokenizer_goldens.py (hand-written tricky lines, license lines and
 paragraphs, the whole Apache-2.0 text, pseudo-random Unicode soup, here with Gemma's special
@@ -123,7 +126,7 @@ def make_tokenizer_golden(tok, llama, texts: list[str]) -> None:
     print(f"llama.cpp agrees with Hugging Face on {agree_texts} of {len(records)} texts "
           f"({agree_tokens} of {total_tokens} tokens in the texts that agree)")
     for t in disagree:
-        print(f"  differs: {t!r}")
+        print(f"  differs: {t[:70]!r}{' ...' if len(t) > 70 else ''}")
 
     header = {
         "model": GEMMA3,
