@@ -22,6 +22,14 @@ bool is_space_run(const std::string& text) {
     return !text.empty() && text.find_first_not_of(' ') == std::string::npos;
 }
 
+// The byte a "<0xNN>" token stands for, or -1 for any other text.
+int byte_token_value(const std::string& text) {
+    auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+    if (text.size() != 6 || text.compare(0, 3, "<0x") != 0 || text[5] != '>') return -1;
+    const int hi = hex(text[3]), lo = hex(text[4]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
 std::string with_spaces_marked(std::string_view text) {
     std::string out;
     out.reserve(text.size() + 8);
@@ -71,8 +79,9 @@ void SpmBpeTokenizer::build_spellings() {
         const std::string& text = vocab_.tokens[id];
         const TokenType type = vocab_.types[id];
         spelling_[id] = is_space_run(text) ? with_spaces_marked(text) : text;
-        if (type == TokenType::BYTE && text.size() == 6 && text.compare(0, 3, "<0x") == 0 && text[5] == '>') {
-            pieces_[id] = std::string(1, static_cast<char>(std::stoi(text.substr(3, 2), nullptr, 16)));
+        const int byte = type == TokenType::BYTE ? byte_token_value(text) : -1;
+        if (byte >= 0) {
+            pieces_[id] = std::string(1, static_cast<char>(byte));
         } else if (type == TokenType::CONTROL || type == TokenType::UNKNOWN) {
             pieces_[id] = text;  // written as is when kept
         } else {
