@@ -95,7 +95,8 @@ void SpmBpeTokenizer::build_spellings() {
 // their score. The space-run pieces (see is_space_run) carry a placeholder
 // score (-1000) in the GGUF; they come first in the vocabulary, and Hugging
 // Face's conversion, which orders Gemma's merges by vocabulary position, merges
-// them before any other piece, shorter runs first: we rank them the same way.
+// them before any other piece, in vocabulary order (shorter runs first): we
+// rank them the same way.
 // Control, user-defined, byte and unknown tokens are never merge results (a
 // literal "<bos>" or "<0x41>" in unparsed text stays plain characters, as in
 // Hugging Face and llama.cpp).
