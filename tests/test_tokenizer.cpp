@@ -36,7 +36,6 @@ std::string tok_model_path(const char* file) {
     }
 
 constexpr const char* kSmolLM2 = "SmolLM2-135M-Instruct.Q4_1.gguf";
-constexpr const char* kGemma3 = "gemma-3-270m-q4_k_m.gguf";
 
 // Loaded once: building the merge table for 49k tokens takes a moment.
 const Tokenizer& smollm2(const std::string& path) {
@@ -251,15 +250,13 @@ TEST(TokenizerBpe, UnknownPreWarnsAndWorks) {
 
 TEST(TokenizerBpe, UnsupportedModelNamesIt) {
     TinyVocab t = tiny_vocab({});
-    t.v.model = "llama";
+    t.v.model = "t5";
     try {
         Tokenizer::create(t.v);
         FAIL() << "expected kvzip::Error";
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("'llama'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("'t5'"), std::string::npos) << e.what();
     }
-    t.v.model = "t5";
-    EXPECT_THROW(Tokenizer::create(t.v), Error);
 }
 
 TEST(TokenizerBpe, InconsistentVocabIsAnError) {
@@ -392,21 +389,4 @@ TEST(TokenizerSmolLM2, IllFormedInputSurvives) {
     EXPECT_EQ(tok.decode(ids), unicode::sanitize_utf8(text));
     // Bytes SmolLM2 has no token for (0xFF, 0x04) are dropped, as Hugging Face does.
     EXPECT_EQ(tok.decode(tok.encode("a\xFF\x04" "b")), "ab");
-}
-
-TEST(TokenizerGemma3, SentencePieceIsReportedAsUnsupported) {
-    TOK_REQUIRE_MODEL(path, kGemma3);
-    auto f = GGUFFile::open(path);
-    Vocab v = Vocab::from_gguf(*f);
-    EXPECT_EQ(v.model, "llama");
-    EXPECT_EQ(v.tokens.size(), 262144u);
-    EXPECT_EQ(v.scores.size(), v.tokens.size());
-    EXPECT_TRUE(v.add_bos);
-    EXPECT_EQ(v.bos, 2);
-    try {
-        Tokenizer::create(std::move(v));
-        FAIL() << "expected kvzip::Error";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("'llama'"), std::string::npos) << e.what();
-    }
 }

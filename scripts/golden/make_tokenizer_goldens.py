@@ -140,7 +140,7 @@ def license_texts() -> tuple[list[str], list[str], str]:
     return list(lines), list(paragraphs), apache
 
 
-def unicode_soup(count: int, seed: int = 1234) -> list[str]:
+def unicode_soup(count: int, seed: int = 1234, specials: tuple[str, ...] = SPECIAL_STRINGS) -> list[str]:
     """Deterministic pseudo-random strings mixing scripts, digits, spaces and special tokens."""
     rng = random.Random(seed)
     pools = [
@@ -160,7 +160,7 @@ def unicode_soup(count: int, seed: int = 1234) -> list[str]:
         [chr(c) for c in range(0x1F600, 0x1F650)] + ["\u200d", "\ufe0f"],  # emoji, ZWJ, VS16
         ["\u00a0", "\u2003", "\u3000", "\u0085", "\u200b", "\u2028"],     # unusual spaces
         ["٣", "５", "²", "½", "Ⅻ", "①"],                                   # other numbers
-        list(SPECIAL_STRINGS),
+        list(specials),
     ]
     out = []
     for _ in range(count):

@@ -4,11 +4,12 @@
 
 namespace kvzip {
 
-SpecialTokenMatcher::SpecialTokenMatcher(const Vocab& vocab) {
+SpecialTokenMatcher::SpecialTokenMatcher(const Vocab& vocab, const std::function<bool(TokenId)>& skip) {
     for (size_t id = 0; id < vocab.tokens.size(); ++id) {
         const TokenType t = id < vocab.types.size() ? vocab.types[id] : TokenType::NORMAL;
         const bool control = t == TokenType::CONTROL || t == TokenType::UNKNOWN;
         if (!control && t != TokenType::USER_DEFINED) continue;
+        if (skip && skip(static_cast<TokenId>(id))) continue;
         const std::string& text = vocab.tokens[id];
         if (text.empty()) continue;
         by_first_byte_[static_cast<uint8_t>(text[0])].push_back({text, static_cast<TokenId>(id), control});

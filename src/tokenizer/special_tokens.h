@@ -2,6 +2,7 @@
 // Finds special tokens (e.g. "<|im_start|>") written in raw text, before any
 // normalisation or pre-tokenization, so that they become single ids.
 #include <array>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,8 +13,9 @@ namespace kvzip {
 
 class SpecialTokenMatcher {
 public:
-    // Takes the CONTROL, UNKNOWN and USER_DEFINED tokens of the vocabulary.
-    explicit SpecialTokenMatcher(const Vocab& vocab);
+    // Takes the CONTROL, UNKNOWN and USER_DEFINED tokens of the vocabulary,
+    // less those `skip` returns true for (tokens a tokenizer reaches otherwise).
+    explicit SpecialTokenMatcher(const Vocab& vocab, const std::function<bool(TokenId)>& skip = {});
 
     // One piece of the split: either plain text (id == -1) or a special token.
     struct Segment {

@@ -7,6 +7,7 @@
 
 #include "io/gguf.h"
 #include "tokenizer/bpe_tokenizer.h"
+#include "tokenizer/spm_tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "util/error.h"
 
@@ -78,9 +79,9 @@ void Vocab::validate(const std::string& source) {
 std::unique_ptr<Tokenizer> Tokenizer::create(Vocab vocab) {
     vocab.validate();
     if (vocab.model == "gpt2") return std::make_unique<ByteLevelBpeTokenizer>(std::move(vocab));
-    const char* hint = vocab.model == "llama" ? " (SentencePiece-style BPE, e.g. Gemma, is not implemented yet)" : "";
-    throw Error(fmt::format("unsupported tokenizer model '{}' (tokenizer.ggml.model){}; supported: gpt2",
-                            vocab.model, hint));
+    if (vocab.model == "llama") return std::make_unique<SpmBpeTokenizer>(std::move(vocab));
+    throw Error(fmt::format("unsupported tokenizer model '{}' (tokenizer.ggml.model); supported: gpt2, llama",
+                            vocab.model));
 }
 
 Tokenizer::Tokenizer(Vocab v) : vocab_(std::move(v)) {

@@ -1,12 +1,12 @@
 #pragma once
-// Tokenizer built from GGUF metadata (tokenizer.ggml.*). Byte-level BPE
-// (`gpt2`) now; SentencePiece-style BPE (`llama`, Gemma) plugs in behind the
-// same interface later.
+// Tokenizer built from GGUF metadata (tokenizer.ggml.*): byte-level BPE
+// (`gpt2`, bpe_tokenizer.h) and SentencePiece-style BPE (`llama`, e.g. Gemma,
+// spm_tokenizer.h) behind one interface.
 //
-// Reference behaviour: Hugging Face tokenizers with the model's published
-// tokenizer.json (golden ids in tests/golden/tokenizer_smollm2.golden, made by
-// scripts/golden/make_tokenizer_goldens.py). Thread-safe: encode/decode are
-// const and keep no shared mutable state.
+// Reference behaviour: Hugging Face tokenizers (golden ids in
+// tests/golden/tokenizer_smollm2.golden and tokenizer_gemma3.golden, made by
+// scripts/golden/make_tokenizer_goldens.py and make_gemma_tokenizer_goldens.py).
+// Thread-safe: encode/decode are const and keep no shared mutable state.
 #include <cstdint>
 #include <memory>
 #include <string>
