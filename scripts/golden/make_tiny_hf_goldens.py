@@ -152,7 +152,9 @@ def build(folder, *, llama3_style, dtype, tied, hidden, heads, kv_heads, ff, lay
         blobs.append(logits.astype("<f4"))
     meta = {"source": f"transformers {__import__('transformers').__version__}, tokenizers "
                       f"{__import__('tokenizers').__version__}, torch {torch.__version__}, float32",
-            "n_vocab": vocab, "texts": texts, "prompts": prompts}
+            "n_vocab": vocab, "texts": texts, "prompts": prompts,
+            # RoPE frequencies after scaling, as transformers computes them
+            "rope_inv_freq": model.model.rotary_emb.inv_freq.tolist()}
     with open(os.path.join(path, "golden.json"), "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=1, ensure_ascii=False)
     np.concatenate([b.reshape(-1) for b in blobs]).tofile(os.path.join(path, "golden_logits.f32"))

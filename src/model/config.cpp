@@ -75,6 +75,11 @@ ModelConfig ModelConfig::from_gguf(const GGUFFile& f) {
     c.n_vocab = (int)emb.ne[1];
     // GGUF llama weights are permuted by the converter for pairwise (interleaved) rotation.
     c.rope_style = RopeStyle::Interleaved;
+    // Set by the Hugging Face checkpoint adapter (src/io/hf_config.cpp), whose q/k rows are not permuted.
+    const std::string style = f.get_string("kvzip.rope.style", "");
+    if (style == "neox") c.rope_style = RopeStyle::Neox;
+    else if (!style.empty() && style != "interleaved")
+        throw Error(f.path() + ": unknown kvzip.rope.style '" + style + "'");
     c.rope_inv_freq = compute_rope_inv_freq(f, c.n_rot, c.rope_base);
     return c;
 }
