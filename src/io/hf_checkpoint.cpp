@@ -110,6 +110,7 @@ bool is_hf_checkpoint_path(const std::string& path) {
 
 std::unique_ptr<GGUFFile> open_hf_checkpoint(const std::string& path) {
     fs::path dir(path);
+    if (!fs::exists(dir)) throw Error(path + ": no such file or directory");
     if (!fs::is_directory(dir)) dir = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
     try {
         return open_dir(dir);
