@@ -229,6 +229,9 @@ TEST(HFCheckpointMapping, UnsupportedConfigsAreRefusedByName) {
     c.erase("rope_scaling");
     c["hidden_act"] = "gelu";
     expect_error([&] { hf::convert_config(c, "m", "x/config.json", md); }, "hidden_act 'gelu'");
+    c["hidden_act"] = "silu";
+    c["use_sliding_window"] = true;
+    expect_error([&] { hf::convert_config(c, "m", "x/config.json", md); }, "use_sliding_window");
 }
 
 TEST(HFCheckpointMapping, PreTokenizerNames) {

@@ -95,6 +95,8 @@ ConfigInfo convert_config(const json& config, const std::string& name, const std
     const std::string act = config.value("hidden_act", std::string("silu"));
     if (act != "silu") throw Error(source + ": hidden_act '" + act + "' is not supported (supported: silu)");
     if (config.value("mlp_bias", false)) throw Error(source + ": mlp_bias is not supported");
+    if (config.value("use_sliding_window", false))
+        throw Error(source + ": use_sliding_window is not supported (every layer attends to the whole context)");
 
     const int64_t n_embd = require_int(config, "hidden_size", source);
     const int64_t n_head = require_int(config, "num_attention_heads", source);
