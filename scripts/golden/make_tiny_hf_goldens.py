@@ -56,6 +56,7 @@ TEXTS = [
     "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n",
     "text with <|end_of_text|> inside",
     "I'M SHOUTING, YOU'LL SEE, WE'D GO",
+    "kvzip compresses; kvzipped caches, KVZIP",
 ]
 
 
@@ -78,6 +79,8 @@ def train_tokenizer(llama3_style):
         merges = json.loads(tok.to_str())["model"]["merges"]
         merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in merges]
         tok.model = models.BPE(vocab=vocab, merges=merges, ignore_merges=True)
+    # A non-special added token: matched in the text before pre-tokenization.
+    tok.add_tokens(["kvzip"])
     bos = tok.token_to_id("<|begin_of_text|>")
     tok.post_processor = processors.TemplateProcessing(
         single="<|begin_of_text|> $A", pair="<|begin_of_text|> $A <|begin_of_text|> $B",
