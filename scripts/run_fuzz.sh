@@ -5,6 +5,7 @@
 # out-of-memory input; the reproducer is left in build-fuzz/fuzz-artifacts/.
 #
 #   scripts/run_fuzz.sh [SECONDS] [extra libFuzzer flags...]
+#   FUZZ_TARGET=fuzz_safetensors scripts/run_fuzz.sh [SECONDS]   (corpus: fuzz/corpus_safetensors/)
 #   reproduce:  build-fuzz/fuzz/fuzz_gguf build-fuzz/fuzz-artifacts/crash-...
 set -euo pipefail
 
@@ -12,26 +13,33 @@ seconds=${1:-30}
 shift || true
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-fuzz"
+target=${FUZZ_TARGET:-fuzz_gguf}
+corpus="$root/fuzz/corpus"
+dict=(-dict="$root/fuzz/gguf.dict")
+if [[ $target != fuzz_gguf ]]; then
+  corpus="$root/fuzz/corpus_${target#fuzz_}"
+  dict=()
+fi
 
 CC=${CC:-clang} CXX=${CXX:-clang++} cmake -S "$root" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKVZIP_FUZZ=ON -DKVZIP_TESTS=OFF >/dev/null
-ninja -C "$build" fuzz_gguf
+ninja -C "$build" "$target"
 
 # The fuzzer adds its finds to the corpus directory: work on a copy so that the
 # committed seeds stay as they are.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$root/fuzz/corpus" "$work/corpus"
+cp -r "$corpus" "$work/corpus"
 mkdir -p "$build/fuzz-artifacts"
 
-echo "fuzzing fuzz_gguf for ${seconds}s ..." >&2
-if ! "$build/fuzz/fuzz_gguf" "$work/corpus" \
+echo "fuzzing $target for ${seconds}s ..." >&2
+if ! "$build/fuzz/$target" "$work/corpus" \
   -max_total_time="$seconds" \
-  -dict="$root/fuzz/gguf.dict" \
+  "${dict[@]}" \
   -artifact_prefix="$build/fuzz-artifacts/" \
   -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 \
   -print_final_stats=1 "$@"; then
-  echo "fuzz_gguf: FAILED - reproducer in $build/fuzz-artifacts/" >&2
+  echo "$target: FAILED - reproducer in $build/fuzz-artifacts/" >&2
   exit 1
 fi
-echo "fuzz_gguf: no crash in ${seconds}s (corpus grew to $(ls "$work/corpus" | wc -l) inputs)" >&2
+echo "$target: no crash in ${seconds}s (corpus grew to $(ls "$work/corpus" | wc -l) inputs)" >&2

@@ -2,7 +2,7 @@
 # Sets up (scripts/setup.sh), then runs every test: the full suite on the
 # release build (real models required), the unit tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and a short fuzzing run of
-# the GGUF parser.
+# the GGUF and safetensors parsers.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,5 +23,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 if [[ -x $root/scripts/run_fuzz.sh ]]; then
   echo "== fuzzing the GGUF parser (30 s)" >&2
   "$root/scripts/run_fuzz.sh" 30
+  echo "== fuzzing the safetensors parser (15 s)" >&2
+  FUZZ_TARGET=fuzz_safetensors "$root/scripts/run_fuzz.sh" 15
 fi
 echo "all tests passed" >&2

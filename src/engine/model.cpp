@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "io/gguf.h"
+#include "io/hf_checkpoint.h"
 #include "kv/kvzip_scorer.h"
 #include "model/transformer.h"
 #include "ops/threadpool.h"
@@ -20,7 +21,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 Model::Model(const std::string& gguf_path, const ModelOptions& options) : options_(options) {
     if (options_.batch <= 0) throw Error("batch size must be positive");
-    file_ = GGUFFile::open(gguf_path);
+    file_ = open_model_file(gguf_path);  // a GGUF file or a Hugging Face checkpoint
     pool_ = std::make_unique<ThreadPool>(options_.threads);
     transformer_ = std::make_unique<Transformer>(*file_, *pool_);
     tokenizer_ = Tokenizer::create(Vocab::from_gguf(*file_));

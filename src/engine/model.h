@@ -67,6 +67,8 @@ struct GenerationResult {
 
 class Model {
 public:
+    // `gguf_path`: a GGUF file, or a Hugging Face checkpoint directory (or a
+    // .safetensors file in one), see io/hf_checkpoint.h.
     explicit Model(const std::string& gguf_path, const ModelOptions& options = {});
     ~Model();
     Model(const Model&) = delete;

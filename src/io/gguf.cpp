@@ -383,6 +383,25 @@ std::unique_ptr<GGUFFile> GGUFFile::from_memory(const uint8_t* data, size_t size
     return f;
 }
 
+std::unique_ptr<GGUFFile> GGUFFile::from_parts(const std::string& name,
+                                               std::vector<std::pair<std::string, GGUFValue>> metadata,
+                                               std::vector<GGUFTensor> tensors, std::shared_ptr<const void> storage) {
+    std::unique_ptr<GGUFFile> f(new GGUFFile());
+    f->path_ = name;
+    f->storage_ = std::move(storage);
+    for (auto& [key, value] : metadata) {
+        if (!f->kv_index_.emplace(key, f->kv_.size()).second) throw Error(name + ": duplicate metadata key " + quote(key));
+        f->kv_.emplace_back(std::move(key), std::move(value));
+    }
+    for (GGUFTensor& t : tensors) {
+        if (!f->tensor_index_.emplace(t.name, f->tensors_.size()).second)
+            throw Error(name + ": duplicate tensor name " + quote(t.name));
+        f->file_size_ += t.nbytes;
+        f->tensors_.push_back(std::move(t));
+    }
+    return f;
+}
+
 GGUFFile::~GGUFFile() {
     if (map_) ::munmap(map_, map_size_);
 }

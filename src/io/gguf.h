@@ -67,6 +67,12 @@ public:
     // Parses an in-memory buffer (used by the fuzzer and tests); the buffer
     // must outlive the object. `name` is used in error messages.
     static std::unique_ptr<GGUFFile> from_memory(const uint8_t* data, size_t size, const std::string& name);
+    // The same view built from metadata and tensors prepared elsewhere (a Hugging
+    // Face checkpoint, src/io/hf_checkpoint.h): the tensors' data must stay valid
+    // as long as `storage` lives, which the object keeps. version() is 0.
+    static std::unique_ptr<GGUFFile> from_parts(const std::string& name,
+                                                std::vector<std::pair<std::string, GGUFValue>> metadata,
+                                                std::vector<GGUFTensor> tensors, std::shared_ptr<const void> storage);
     ~GGUFFile();
     GGUFFile(const GGUFFile&) = delete;
     GGUFFile& operator=(const GGUFFile&) = delete;
@@ -113,6 +119,7 @@ private:
     std::map<std::string, size_t> tensor_index_;
     void* map_ = nullptr;
     size_t map_size_ = 0;
+    std::shared_ptr<const void> storage_;  // from_parts: owner of the tensor data
 };
 
 }  // namespace kvzip

@@ -108,6 +108,11 @@ ModelConfig ModelConfig::from_gguf(const GGUFFile& f) {
     // GGUF llama weights are permuted by the converter for pairwise (interleaved)
     // rotation; the other families keep the Hugging Face half-split layout.
     c.rope_style = c.arch == "llama" ? RopeStyle::Interleaved : RopeStyle::Neox;
+    // Set by the Hugging Face checkpoint adapter (src/io/hf_config.cpp), whose q/k rows are not permuted.
+    const std::string style = f.get_string("kvzip.rope.style", "");
+    if (style == "neox") c.rope_style = RopeStyle::Neox;
+    else if (style == "interleaved") c.rope_style = RopeStyle::Interleaved;
+    else if (!style.empty()) throw Error(f.path() + ": unknown kvzip.rope.style '" + style + "'");
     c.rope_inv_freq = compute_rope_inv_freq(f, c.arch, c.n_rot, c.rope_base);
     c.qk_norm = c.arch == "qwen3" || c.arch == "gemma3";
     if (c.arch == "gemma3") read_gemma3(f, c);

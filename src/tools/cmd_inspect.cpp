@@ -1,8 +1,9 @@
-// `kvzip inspect MODEL.gguf`: metadata and tensor table.
+// `kvzip inspect MODEL.gguf|HF_CHECKPOINT_DIR`: metadata and tensor table.
 #include <cstdio>
 #include <map>
 
 #include "io/gguf.h"
+#include "io/hf_checkpoint.h"
 #include "tools/commands.h"
 
 namespace kvzip::cli {
@@ -10,12 +11,16 @@ namespace kvzip::cli {
 Runner add_inspect(CLI::App& app) {
     auto path = std::make_shared<std::string>();
     auto all = std::make_shared<bool>(false);
-    app.add_option("model", *path, "GGUF file")->required();
+    app.add_option("model", *path, "GGUF file or Hugging Face checkpoint directory")->required();
     app.add_flag("--all", *all, "print every array element");
     return [=] {
-        auto f = GGUFFile::open(*path);
-        std::printf("file: %s\nGGUF version %u, alignment %zu, %zu metadata keys, %zu tensors\n\n", path->c_str(),
-                    f->version(), f->alignment(), f->metadata().size(), f->tensors().size());
+        auto f = open_model_file(*path);
+        if (f->version() == 0)  // not a GGUF file: the metadata is derived from the checkpoint's JSON files
+            std::printf("checkpoint: %s\nHugging Face safetensors, %zu metadata keys (GGUF equivalents), %zu tensors\n\n",
+                        path->c_str(), f->metadata().size(), f->tensors().size());
+        else
+            std::printf("file: %s\nGGUF version %u, alignment %zu, %zu metadata keys, %zu tensors\n\n", path->c_str(),
+                        f->version(), f->alignment(), f->metadata().size(), f->tensors().size());
         for (const auto& [key, value] : f->metadata())
             std::printf("%-45s %s\n", key.c_str(), value.to_string(*all ? SIZE_MAX : 8).c_str());
         std::printf("\n%-40s %-6s %-22s %12s\n", "tensor", "type", "shape", "bytes");
