@@ -1,9 +1,12 @@
 // Tiny random-weight Qwen2 (q/k/v bias, untied output) and Qwen3 (q/k norm,
 // head_dim * heads != hidden, tied output) against Hugging Face transformers on
-// the same weights (goldens and GGUFs from scripts/golden/make_tiny_qwen_goldens.py).
+// the same weights, loaded from a GGUF and from a Hugging Face checkpoint
+// (float16 safetensors + config.json + tokenizer.json); goldens, GGUFs and
+// checkpoints from scripts/golden/make_tiny_qwen_goldens.py.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "engine/model.h"
@@ -25,12 +28,18 @@ const nlohmann::json& meta() {
     return m;
 }
 
-class TinyQwen : public ::testing::TestWithParam<std::string> {};
+// (architecture, "gguf" or "hf")
+class TinyQwen : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
+protected:
+    static std::string path(const nlohmann::json& m) {
+        return golden_path("tiny/" + m[std::get<1>(GetParam())].get<std::string>());
+    }
+};
 
 TEST_P(TinyQwen, EveryPositionLogitsMatchTransformers) {
-    const std::string arch = GetParam();
+    const std::string arch = std::get<0>(GetParam());
     const auto& m = meta()["models"][arch];
-    Model model(golden_path("tiny/" + m["gguf"].get<std::string>()), ModelOptions{1, KVType::F32, 32});
+    Model model(path(m), ModelOptions{1, KVType::F32, 32});
     EXPECT_EQ(model.config().arch, arch);
     const int64_t V = m["n_vocab"].get<int64_t>();
     ASSERT_EQ(model.config().n_vocab, V);
@@ -54,9 +63,9 @@ TEST_P(TinyQwen, EveryPositionLogitsMatchTransformers) {
 }
 
 TEST_P(TinyQwen, GreedyContinuationsMatchTransformers) {
-    const std::string arch = GetParam();
+    const std::string arch = std::get<0>(GetParam());
     const auto& m = meta()["models"][arch];
-    Model model(golden_path("tiny/" + m["gguf"].get<std::string>()), ModelOptions{1, KVType::F32, 32});
+    Model model(path(m), ModelOptions{1, KVType::F32, 32});
     const auto& seqs = meta()["sequences"];
     for (size_t s = 0; s < seqs.size(); ++s) {
         const auto ids = seqs[s].get<std::vector<TokenId>>();
@@ -69,7 +78,18 @@ TEST_P(TinyQwen, GreedyContinuationsMatchTransformers) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Archs, TinyQwen, ::testing::Values("qwen2", "qwen3"));
+INSTANTIATE_TEST_SUITE_P(Archs, TinyQwen,
+                         ::testing::Combine(::testing::Values("qwen2", "qwen3"), ::testing::Values("gguf", "hf")),
+                         [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+
+TEST(TinyQwenHF, TokenizerEncodesBytesLikeTheGGUF) {
+    // Both vocabularies are the 256 byte-level tokens + 4 specials, no merges.
+    Model gguf(golden_path("tiny/qwen2.gguf"), ModelOptions{1, KVType::F32, 32});
+    Model hf(golden_path("tiny/qwen2_hf"), ModelOptions{1, KVType::F32, 32});
+    const std::string text = "Hi <|im_start|>there, caf\xc3\xa9!";
+    EXPECT_EQ(hf.encode(text, false), gguf.encode(text, false));
+    EXPECT_EQ(hf.encode(text, false).size(), 17u) << "16 bytes + one special token";
+}
 
 }  // namespace
 }  // namespace kvzip

@@ -5,15 +5,18 @@ weights (an implementation independent of kvzip).
 
 No small Qwen checkpoint can be downloaded here, so the script builds each
 model from a fixed seed: matrices rounded to float16 (stored as F16, so both
-sides see identical weights), norms and biases float32, all of them random
-(biases and norm weights too: the default initialisation of zeros and ones
-would hide a missing bias or q/k norm). The GGUF uses llama.cpp's tensor names
-and metadata keys and a byte-level vocabulary (256 bytes + 4 specials), so
-kvzip loads it like any other model.
+sides see identical weights), every tensor random (biases and norm weights
+too: the default initialisation of zeros and ones would hide a missing bias or
+q/k norm) and every value a float16 one. The GGUF uses llama.cpp's tensor
+names and metadata keys (norms and biases stored F32, matrices F16) and a
+byte-level vocabulary (256 bytes + 4 specials), so kvzip loads it like any
+other model. The same weights are also saved as a Hugging Face checkpoint
+(float16 safetensors, config.json, tokenizer.json) for the checkpoint loader.
 
-Writes tests/golden/tiny/{qwen2,qwen3}.gguf, tests/golden/tiny/{qwen2,qwen3}_logits.f32
-(logits of every position of each sequence, float32, sequences in order) and
-tests/golden/tiny/tiny_qwen.json (the sequences and greedy continuations).
+Writes tests/golden/tiny/{qwen2,qwen3}.gguf, tests/golden/tiny/{qwen2,qwen3}_hf/,
+tests/golden/tiny/{qwen2,qwen3}_logits.f32 (logits of every position of each
+sequence, float32, sequences in order) and tests/golden/tiny/tiny_qwen.json
+(the sequences and greedy continuations).
 
 Usage: python scripts/golden/make_tiny_qwen_goldens.py
 Needs: pip install -r scripts/golden/requirements.txt (torch, transformers, gguf).
@@ -24,7 +27,8 @@ import os
 import numpy as np
 import torch
 import gguf
-from transformers import Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "golden", "tiny")
@@ -64,12 +68,29 @@ def randomize(model, seed):
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.dim() == 1 and "norm" in name:
-                p.copy_(1.0 + 0.3 * torch.randn(p.shape, generator=g))
+                x = 1.0 + 0.3 * torch.randn(p.shape, generator=g)
             elif p.dim() == 1:  # biases
-                p.copy_(0.5 * torch.randn(p.shape, generator=g))
+                x = 0.5 * torch.randn(p.shape, generator=g)
             else:
                 scale = 1.0 if "embed" in name else 1.0 / np.sqrt(p.shape[1])
-                p.copy_((scale * torch.randn(p.shape, generator=g)).half().float())
+                x = scale * torch.randn(p.shape, generator=g)
+            p.copy_(x.half().float())
+
+
+def save_hf(folder, model):
+    """The same weights as a Hugging Face checkpoint: float16 safetensors (exact,
+    every value is a float16 one), config.json and a byte-level tokenizer.json
+    with the GGUF's vocabulary."""
+    vocab = {t: i for i, t in enumerate(byte_level_tokens() + SPECIALS)}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens(SPECIALS)
+    PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|im_end|>",
+                            pad_token="<|pad|>").save_pretrained(folder)
+    half = type(model)(model.config).half()
+    half.load_state_dict(model.state_dict())
+    half.save_pretrained(folder)
 
 
 GGUF_NAMES = {
@@ -143,6 +164,7 @@ def main():
         model = cls(cfg).float().eval()
         randomize(model, seed)
         write_gguf(os.path.join(OUT, f"{arch}.gguf"), arch, cfg, model)
+        save_hf(os.path.join(OUT, f"{arch}_hf"), model)
         blobs, greedy = [], []
         for ids in meta["sequences"]:
             with torch.no_grad():
@@ -151,7 +173,7 @@ def main():
                                      max_new_tokens=N_GREEDY, do_sample=False, eos_token_id=None, pad_token_id=0)
             greedy.append(gen[0, len(ids):].tolist())
         np.concatenate([b.reshape(-1) for b in blobs]).tofile(os.path.join(OUT, f"{arch}_logits.f32"))
-        meta["models"][arch] = {"gguf": f"{arch}.gguf", "logits": f"{arch}_logits.f32", "n_vocab": VOCAB,
+        meta["models"][arch] = {"gguf": f"{arch}.gguf", "hf": f"{arch}_hf", "logits": f"{arch}_logits.f32", "n_vocab": VOCAB,
                                 "greedy": greedy}
         print(arch, "max |logit|", max(float(np.abs(b).max()) for b in blobs), "greedy", greedy[0])
     with open(os.path.join(OUT, "tiny_qwen.json"), "w") as fh:
