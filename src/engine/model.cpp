@@ -61,7 +61,7 @@ std::string Model::chat_prompt(const std::string& user_text) const {
 KVCache Model::new_cache() const { return transformer_->new_cache(options_.kv_type); }
 
 std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
-                              const std::function<void(int64_t, int64_t)>& progress) {
+                              const std::function<void(int64_t, int64_t)>& progress, int64_t sliding_keep_below) {
     const int64_t n = (int64_t)ids.size();
     if (cache.next_position() + n > config().n_ctx_train)
         throw Error("the prompt needs " + std::to_string(cache.next_position() + n) +
@@ -74,6 +74,12 @@ std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, b
             logits.insert(logits.end(), part.begin(), part.end());
         } else {
             transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr);
+        }
+        if (sliding_keep_below >= 0 && config().has_sliding_layers()) {
+            // The next query is at next_position(): it sees keys after next - window.
+            const int64_t first_visible = cache.next_position() - config().sliding_window + 1;
+            for (int l = 0; l < config().n_layer; ++l)
+                if (config().is_sliding(l)) cache.erase_positions(l, sliding_keep_below, first_visible);
         }
         if (progress) progress(i + T, n);
     }
@@ -105,9 +111,11 @@ Cache Model::prefill(const std::string& context, const PrefillOptions& options) 
     std::vector<TokenId> ids = prefix;
     ids.insert(ids.end(), ctx.begin(), ctx.end());
     const auto t0 = std::chrono::steady_clock::now();
-    eval(ids, c.kv, [&](int64_t done, int64_t total) {
+    // The prefix stays in every layer (DESIGN.md 1.3); sliding-window layers
+    // keep only the context positions a later token can still see.
+    run(ids, c.kv, /*all_logits=*/false, [&](int64_t done, int64_t total) {
         if (options.progress) options.progress("prefill", done, total);
-    });
+    }, /*sliding_keep_below=*/c.prefix_len);
     c.prefill_seconds = seconds_since(t0);
     c.head_scores = options.head_scores;
     if (options.score && options.head_scores.empty()) score(c, options);

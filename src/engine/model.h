@@ -117,8 +117,11 @@ public:
 
 private:
     // Batched forward passes over ids (bounded memory), refusing to run past the context.
+    // With sliding_keep_below >= 0, sliding-window layers forget after each
+    // batch the positions from sliding_keep_below up to the window, which no
+    // later token can see (bounded memory for long contexts).
     std::vector<float> run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
-                           const std::function<void(int64_t, int64_t)>& progress);
+                           const std::function<void(int64_t, int64_t)>& progress, int64_t sliding_keep_below = -1);
 
     ModelOptions options_;
     std::unique_ptr<GGUFFile> file_;

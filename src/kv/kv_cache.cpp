@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "ops/quant.h"
+#include "util/error.h"
 
 namespace kvzip {
 
@@ -60,6 +61,21 @@ void KVCache::truncate(int64_t pos) {
         hd.active.resize(std::lower_bound(hd.active.begin(), hd.active.end(), (int32_t)keep) - hd.active.begin());
     }
     next_pos_ = std::min(next_pos_, pos);
+}
+
+void KVCache::erase_positions(int layer, int64_t pos_begin, int64_t pos_end) {
+    if (masked_) throw Error("erase_positions on a pruned (retain-mode) cache");
+    if (pos_begin >= pos_end) return;
+    const size_t row = row_bytes();
+    for (int h = 0; h < n_head_kv_; ++h) {
+        Head& hd = at(layer, h);
+        const auto b = std::lower_bound(hd.positions.begin(), hd.positions.end(), (int32_t)pos_begin) - hd.positions.begin();
+        const auto e = std::lower_bound(hd.positions.begin(), hd.positions.end(), (int32_t)pos_end) - hd.positions.begin();
+        if (b == e) continue;
+        hd.positions.erase(hd.positions.begin() + b, hd.positions.begin() + e);
+        hd.keys.erase(hd.keys.begin() + b * row, hd.keys.begin() + e * row);
+        hd.values.erase(hd.values.begin() + b * row, hd.values.begin() + e * row);
+    }
 }
 
 void KVCache::prune(const KeepFn& keep, bool compact) {

@@ -58,6 +58,10 @@ public:
     // Drops every entry at a position >= pos in every head and sets
     // next_position() to pos (used to forget a query after answering it).
     void truncate(int64_t pos);
+    // Drops the entries at positions [pos_begin, pos_end) of every head of
+    // `layer` (a sliding-window layer forgetting what no later token can see).
+    // Not allowed on a masked (retain-mode) cache, whose keep lists index entries.
+    void erase_positions(int layer, int64_t pos_begin, int64_t pos_end);
     void clear();
     void reserve(int64_t tokens_per_head);
 
