@@ -60,7 +60,8 @@ std::string Model::chat_prompt(const std::string& user_text) const {
 KVCache Model::new_cache() const { return transformer_->new_cache(options_.kv_type); }
 
 std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
-                              const std::function<void(int64_t, int64_t)>& progress) {
+                              const std::function<void(int64_t, int64_t)>& progress,
+                              AttentionObserver* observer) {
     const int64_t n = (int64_t)ids.size();
     if (cache.next_position() + n > config().n_ctx_train)
         throw Error("the prompt needs " + std::to_string(cache.next_position() + n) +
@@ -69,10 +70,10 @@ std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, b
     for (int64_t i = 0; i < n; i += options_.batch) {
         const int64_t T = std::min(options_.batch, n - i);
         if (all_logits) {
-            transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true);
+            transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true, observer);
             logits.insert(logits.end(), part.begin(), part.end());
         } else {
-            transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr);
+            transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr, false, observer);
         }
         if (progress) progress(i + T, n);
     }
@@ -102,9 +103,9 @@ Cache Model::prefill(const std::string& context, const PrefillOptions& options) 
     std::vector<TokenId> ids = prefix;
     ids.insert(ids.end(), ctx.begin(), ctx.end());
     const auto t0 = std::chrono::steady_clock::now();
-    eval(ids, c.kv, [&](int64_t done, int64_t total) {
+    run(ids, c.kv, /*all_logits=*/false, [&](int64_t done, int64_t total) {
         if (options.progress) options.progress("prefill", done, total);
-    });
+    }, options.prefill_observer);
     c.prefill_seconds = seconds_since(t0);
     c.head_scores = options.head_scores;
     if (options.score && options.head_scores.empty()) score(c, options);

@@ -48,6 +48,8 @@ struct PrefillOptions {
     int64_t score_chunk = 2000;     // C: context tokens per reconstruction chunk
     std::vector<float> head_scores; // load_score: head scores from a file, no scoring pass
     AttentionObserver* observer = nullptr;  // also sees the scoring passes (tests, analysis)
+    // Sees the context's own prefill passes (attention-based baselines: H2O, SnapKV).
+    AttentionObserver* prefill_observer = nullptr;
     // Progress of long phases: phase is "prefill" or "scoring".
     std::function<void(const std::string& phase, int64_t done, int64_t total)> progress;
 };
@@ -76,6 +78,7 @@ public:
     const ChatTemplate& chat_template() const { return *template_; }
     const GGUFFile& file() const { return *file_; }
     int threads() const;
+    ThreadPool& thread_pool() { return *pool_; }  // for observers that parallelize like the scorer
     // Identifies the model for head-score files.
     ModelIdentity identity() const;
 
@@ -115,7 +118,8 @@ public:
 private:
     // Batched forward passes over ids (bounded memory), refusing to run past the context.
     std::vector<float> run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
-                           const std::function<void(int64_t, int64_t)>& progress);
+                           const std::function<void(int64_t, int64_t)>& progress,
+                           AttentionObserver* observer = nullptr);
 
     ModelOptions options_;
     std::unique_ptr<GGUFFile> file_;
