@@ -71,6 +71,10 @@ Runner add_eval(CLI::App& app) {
     return [a] {
         eval::EvalConfig& c = a->config;
         c.tasks = a->tasks;
+        // Refuse a misspelt task before spending time on loading the model.
+        for (const std::string& t : c.tasks)
+            if (!eval::TaskGenerator::is_task(t) && t.rfind("jsonl:", 0) != 0)
+                throw Error("unknown task '" + t + "' (see kvzip eval --help for the list, or use jsonl:FILE)");
         c.methods.clear();
         for (const std::string& m : a->methods) {
             const eval::Method mm = eval::parse_method(m);

@@ -1,0 +1,110 @@
+// `kvzip eval` end to end on SmolLM2: a short run of every method at two
+// ratios gives one complete, consistent line per (method, ratio, question),
+// and a rerun resumes instead of redoing.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "engine/model.h"
+#include "eval/runner.h"
+#include "test_helpers.h"
+#include "util/error.h"
+
+namespace kvzip::eval {
+namespace {
+
+std::vector<nlohmann::json> read_lines(const std::string& path) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line))
+        if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+    return out;
+}
+
+TEST(SlowModelEval, ShortRunIsCompleteConsistentAndResumable) {
+    KVZIP_REQUIRE_MODEL(test::smollm2_path());
+    Model model(test::smollm2_path());
+    EvalConfig c;
+    c.tasks = {"passkey"};
+    c.n = 1;
+    c.ctx_tokens = 256;
+    c.ratios = {0.3, 1.0};
+    for (const std::string& m : method_names()) c.methods.push_back(parse_method(m));
+    c.seed = 3;
+    c.output = (std::filesystem::temp_directory_path() / "kvzip_test_eval.jsonl").string();
+    c.model_name = "smollm2";
+    std::filesystem::remove(c.output);
+
+    const EvalSummary s = run_eval(model, c);
+    const size_t expected = c.methods.size() * c.ratios.size();  // one question
+    EXPECT_EQ(s.examples_run, 1);
+    EXPECT_EQ(s.lines_written, (int64_t)expected);
+    const std::vector<nlohmann::json> lines = read_lines(c.output);
+    ASSERT_EQ(lines.size(), expected);
+
+    std::set<std::pair<std::string, double>> seen;
+    const std::string full = lines[0]["full_prediction"];
+    for (const nlohmann::json& j : lines) {
+        SCOPED_TRACE(j.dump());
+        const double r = j["ratio"];
+        seen.insert({j["method"], r});
+        EXPECT_EQ(j["task"], "passkey");
+        EXPECT_EQ(j["full_prediction"], full);  // one full-cache answer serves every method
+        EXPECT_NEAR((double)j["ratio_kept"], r, 0.01);
+        EXPECT_LT(std::abs((int64_t)j["context_tokens"] - 256), 256 / 10);
+        EXPECT_EQ(j["metric"], "recall");
+        // The full cache finds the pass key (the answer prefix and the metrics fit together).
+        EXPECT_EQ(j["full_score"], 1.0);
+        if (r == 1.0) {
+            EXPECT_EQ(j["prediction"], full);
+            EXPECT_TRUE(j["same_as_full"]);
+            EXPECT_EQ(j["top1_flips"], 0);
+            EXPECT_EQ(j["prob_change"], 0.0);
+            EXPECT_EQ(j["score"], j["full_score"]);
+        } else {
+            EXPECT_LT((double)j["kv_bytes_kept"], 0.6 * (double)j["kv_bytes_full"]);
+            EXPECT_EQ((bool)j["same_as_full"], j["prediction"] == full);
+            EXPECT_LE((int64_t)j["top1_flips"], (int64_t)j["answer_tokens"]);
+            EXPECT_LE(std::abs((double)j["prob_change"]), (double)j["max_prob_diff"] + 1e-12);
+        }
+    }
+    EXPECT_EQ(seen.size(), expected);
+
+    // Rerun: everything is there, nothing is redone.
+    const EvalSummary again = run_eval(model, c);
+    EXPECT_EQ(again.examples_skipped, 1);
+    EXPECT_EQ(again.lines_written, 0);
+
+    // Interrupted after 5 lines, with a torn sixth: the rerun completes the rest, with the same answers.
+    {
+        std::ofstream out(c.output, std::ios::trunc);
+        for (size_t i = 0; i < 5; ++i) out << lines[i].dump() << "\n";
+        out << "{\"model\": \"smol";
+    }
+    const EvalSummary resumed = run_eval(model, c);
+    EXPECT_EQ(resumed.lines_written, (int64_t)(expected - 5));
+    const std::vector<nlohmann::json> after = read_lines(c.output);
+    ASSERT_EQ(after.size(), expected);
+    for (size_t i = 0; i < expected; ++i) {
+        EXPECT_EQ(after[i]["method"], lines[i]["method"]);
+        EXPECT_EQ(after[i]["prediction"], lines[i]["prediction"]) << "deterministic: the same answer when redone";
+    }
+    std::filesystem::remove(c.output);
+}
+
+TEST(EvalCli, UnknownTaskIsRefusedBeforeLoadingTheModel) {
+    const std::string err_file = ::testing::TempDir() + "kvzip_eval_stderr.txt";
+    const std::string cmd = std::string(KVZIP_BINARY) + " eval -m /nonexistent.gguf -t niah,nope -o /tmp/x.jsonl 2>" + err_file;
+    const int status = std::system(cmd.c_str());
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+    const std::string err = test::read_file(err_file);
+    EXPECT_NE(err.find("unknown task 'nope'"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace kvzip::eval
