@@ -106,5 +106,35 @@ TEST(EvalCli, UnknownTaskIsRefusedBeforeLoadingTheModel) {
     EXPECT_NE(err.find("unknown task 'nope'"), std::string::npos) << err;
 }
 
+TEST(EvalCli, ReportAggregatesRelativeScoreAndAgreement) {
+    // Hand-made results: at 0.5 kvzip answers 1 of 2 right (the full cache 2 of 2) and agrees once.
+    const std::string dir = ::testing::TempDir() + "kvzip_report_test";
+    const std::string in = dir + ".jsonl";
+    {
+        std::ofstream out(in);
+        auto line = [&](const char* method, double ratio, int q, double score, bool same) {
+            nlohmann::json j = {{"model", "m"},          {"task", "niah"},      {"ctx_len", 100},   {"seed", 0},
+                                {"example", 0},          {"method", method},    {"ratio", ratio},   {"question_index", q},
+                                {"ratio_kept", ratio},   {"score", score},      {"full_score", 1.0}, {"same_as_full", same},
+                                {"answer_tokens", 4},    {"prob_change", -0.1}, {"top1_flips", 1},  {"metric", "recall"}};
+            out << j.dump() << "\n";
+        };
+        line("kvzip", 0.5, 0, 1.0, true);
+        line("kvzip", 0.5, 1, 0.0, false);
+        line("random", 0.5, 0, 0.0, false);
+        line("random", 0.5, 1, 0.0, false);
+    }
+    const std::string cmd = std::string(KVZIP_BINARY) + " report " + in + " -o " + dir + " --python python3 2>/dev/null";
+    ASSERT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 0);
+    const std::string md = test::read_file(dir + "/report.md");
+    EXPECT_NE(md.find("| kvzip | 50 (50) |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| random | 0 (0) |"), std::string::npos) << md;
+    EXPECT_LT(md.find("| kvzip |"), md.find("| random |"));
+    const std::string csv = test::read_file(dir + "/summary.csv");
+    EXPECT_NE(csv.find("m,niah,kvzip,0.5,2,0.5,0.5,1.0,0.5,0.5,-0.1,0.25,recall"), std::string::npos) << csv;
+    std::filesystem::remove_all(dir);
+    std::filesystem::remove(in);
+}
+
 }  // namespace
 }  // namespace kvzip::eval
