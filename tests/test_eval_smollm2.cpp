@@ -97,6 +97,41 @@ TEST(SlowModelEval, ShortRunIsCompleteConsistentAndResumable) {
     std::filesystem::remove(c.output);
 }
 
+TEST(SlowModelEval, OnePrefillServesEveryMethodUnchanged) {
+    // The shared prefill (with the baselines' observers) leaves the cache and
+    // the KVzip scores exactly as a plain prefill makes them.
+    KVZIP_REQUIRE_MODEL(test::smollm2_path());
+    Model model(test::smollm2_path());
+    const std::string context = test::read_file("/usr/share/common-licenses/GPL-3").substr(0, 1500);
+    std::vector<Method> all;
+    for (const std::string& m : method_names()) all.push_back(parse_method(m));
+    ScoredContext sc = prefill_and_score(model, context, all, MethodOptions{});
+    const Cache plain = model.prefill(context);
+    EXPECT_TRUE(sc.cache.kv.same_content(plain.kv));
+    EXPECT_EQ(sc.scores.at(Method::KVzip).data, plain.scores.data);
+    ASSERT_EQ(sc.scores.size(), all.size());
+    const int G = model.config().group_size();
+    for (const auto& [m, s] : sc.scores) {
+        EXPECT_EQ(s.n_ctx, plain.context_len) << to_string(m);
+        EXPECT_EQ(s.ctx_begin, plain.prefix_len) << to_string(m);
+    }
+    // H2O: each context query spreads G probability units over its G heads;
+    // what lands on context keys is at most that (the rest goes to the prefix).
+    const ImportanceScores& h2o = sc.scores.at(Method::H2O);
+    for (int l = 0; l < h2o.n_layer; ++l)
+        for (int h = 0; h < h2o.n_head_kv; ++h) {
+            double sum = 0;
+            for (int64_t j = 0; j < h2o.n_ctx; ++j) sum += h2o.row(l, h)[j];
+            EXPECT_LE(sum, (double)G * h2o.n_ctx * (1 + 1e-4));
+            EXPECT_GT(sum, 0.0);
+        }
+    // Every method prunes to the asked ratio through the shared code.
+    for (Method m : all) {
+        const PruneStats st = apply_method(sc, m, 0.25, MethodOptions{});
+        EXPECT_NEAR(st.ratio_kept, 0.25, 0.01) << to_string(m);
+    }
+}
+
 TEST(EvalCli, UnknownTaskIsRefusedBeforeLoadingTheModel) {
     const std::string err_file = ::testing::TempDir() + "kvzip_eval_stderr.txt";
     const std::string cmd = std::string(KVZIP_BINARY) + " eval -m /nonexistent.gguf -t niah,nope -o /tmp/x.jsonl 2>" + err_file;
