@@ -50,14 +50,12 @@ Runner add_eval(CLI::App& app) {
     app.add_option("--ctx-len", a->config.ctx_tokens, "context length of generated tasks, in tokens")
         ->check(CLI::Range(int64_t(64), int64_t(1) << 24));
     app.add_option("--ratios", a->config.ratios, "kept ratios")->delimiter(',')->check(CLI::Range(0.0, 1.0));
-    std::string methods_help = "methods, comma-separated (default: all): ";
-    for (const std::string& m : eval::method_names()) methods_help += m + " ";
-    app.add_option("--methods", a->methods, methods_help)->delimiter(',')->check(CLI::IsMember(eval::method_names()));
+    app.add_option("--methods", a->methods, "methods, comma-separated (default: all)")->delimiter(',')->check(CLI::IsMember(eval::method_names()));
     app.add_option("--seed", a->config.seed, "seed of the generated tasks and of the random method");
     app.add_option("--haystack-dir", a->config.haystack_dir,
                    "folder of *.txt essays for niah and ruler-multi* (default: ../shared/data/paul_graham_essays "
                    "when present; otherwise a built-in synthetic haystack)");
-    app.add_option("--max-tokens", a->config.max_new_tokens, "maximum answer tokens (default: the task's, 16-64)")
+    app.add_option("--max-tokens", a->config.max_new_tokens, "maximum answer tokens (default: each task's own, 10-48)")
         ->check(CLI::Range(1, 4096));
     app.add_option("--metric", a->config.metric, "main metric of jsonl tasks (default contains)")
         ->check(CLI::IsMember({"exact", "contains", "recall", "rouge_l"}));
