@@ -11,6 +11,7 @@
 
 #include "engine/model.h"
 #include "eval/runner.h"
+#include "eval/teacher_force.h"
 #include "test_helpers.h"
 #include "util/error.h"
 
@@ -129,6 +130,28 @@ TEST(SlowModelEval, OnePrefillServesEveryMethodUnchanged) {
     for (Method m : all) {
         const PruneStats st = apply_method(sc, m, 0.25, MethodOptions{});
         EXPECT_NEAR(st.ratio_kept, 0.25, 0.01) << to_string(m);
+    }
+}
+
+TEST(SlowModelEval, TeacherForcingReproducesTheGreedyAnswer) {
+    // Forcing the greedy answer back through the same cache: every token is
+    // the argmax at its position, and the cache is left as it was.
+    KVZIP_REQUIRE_MODEL(test::smollm2_path());
+    Model model(test::smollm2_path());
+    Cache cache = model.prefill("The secret code of the vault is 4417. The weather was nice.");
+    const std::vector<TokenId> prompt = model.apply_template("What is the secret code of the vault?");
+    GenerateOptions go;
+    go.max_tokens = 16;
+    const GenerationResult g = model.generate(prompt, cache, go);
+    ASSERT_GT(g.tokens.size(), 1u);
+    const KVCache before = cache.kv;
+    const ForcedAnswer f = teacher_force(model, cache.kv, prompt, g.tokens);
+    EXPECT_TRUE(cache.kv.same_content(before));
+    ASSERT_EQ(f.prob.size(), g.tokens.size());
+    for (size_t i = 0; i < g.tokens.size(); ++i) {
+        EXPECT_EQ(f.top1[i], g.tokens[i]) << i;
+        EXPECT_GT(f.prob[i], 0.0);
+        EXPECT_LE(f.prob[i], 1.0);
     }
 }
 
