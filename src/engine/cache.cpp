@@ -17,6 +17,9 @@ PruneStats Cache::prune(double ratio, PruneLevel level, CacheMode mode) {
     if (level == PruneLevel::Head && scores.data.empty() && head_scores.empty())
         throw Error("head-level pruning needs head scores (a head-score file) or a scored prefill");
 
+    // Whatever filled the scores (KVzip, a baseline), sliding-window layers
+    // follow their own rule and do not count in the ratio.
+    if (!scores.data.empty()) scores.fixed_layers = sliding_layers;
     // Head level without a scoring pass: scores are only needed for their shape.
     ImportanceScores shape_only;
     const ImportanceScores* s = &scores;

@@ -61,7 +61,8 @@ std::string Model::chat_prompt(const std::string& user_text) const {
 KVCache Model::new_cache() const { return transformer_->new_cache(options_.kv_type); }
 
 std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
-                              const std::function<void(int64_t, int64_t)>& progress, int64_t sliding_keep_below) {
+                              const std::function<void(int64_t, int64_t)>& progress,
+                              AttentionObserver* observer, int64_t sliding_keep_below) {
     const int64_t n = (int64_t)ids.size();
     if (cache.next_position() + n > config().n_ctx_train)
         throw Error("the prompt needs " + std::to_string(cache.next_position() + n) +
@@ -70,10 +71,10 @@ std::vector<float> Model::run(const std::vector<TokenId>& ids, KVCache& cache, b
     for (int64_t i = 0; i < n; i += options_.batch) {
         const int64_t T = std::min(options_.batch, n - i);
         if (all_logits) {
-            transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true);
+            transformer_->forward(ids.data() + i, T, cache, &part, /*all_logits=*/true, observer);
             logits.insert(logits.end(), part.begin(), part.end());
         } else {
-            transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr);
+            transformer_->forward(ids.data() + i, T, cache, i + T == n ? &logits : nullptr, false, observer);
         }
         if (sliding_keep_below >= 0 && config().has_sliding_layers()) {
             // The next query is at next_position(): it sees keys after next - window.
@@ -115,7 +116,7 @@ Cache Model::prefill(const std::string& context, const PrefillOptions& options) 
     // keep only the context positions a later token can still see.
     run(ids, c.kv, /*all_logits=*/false, [&](int64_t done, int64_t total) {
         if (options.progress) options.progress("prefill", done, total);
-    }, /*sliding_keep_below=*/c.prefix_len);
+    }, options.prefill_observer, /*sliding_keep_below=*/c.prefix_len);
     c.prefill_seconds = seconds_since(t0);
     c.head_scores = options.head_scores;
     if (options.score && options.head_scores.empty()) score(c, options);

@@ -49,6 +49,8 @@ struct PrefillOptions {
     bool kvzip_plus = false;        // KVzip+ normalization of the scores (kv/kvzip_scorer.h)
     std::vector<float> head_scores; // load_score: head scores from a file, no scoring pass
     AttentionObserver* observer = nullptr;  // also sees the scoring passes (tests, analysis)
+    // Sees the context's own prefill passes (attention-based baselines: H2O, SnapKV).
+    AttentionObserver* prefill_observer = nullptr;
     // Progress of long phases: phase is "prefill" or "scoring".
     std::function<void(const std::string& phase, int64_t done, int64_t total)> progress;
 };
@@ -79,6 +81,7 @@ public:
     const ChatTemplate& chat_template() const { return *template_; }
     const GGUFFile& file() const { return *file_; }
     int threads() const;
+    ThreadPool& thread_pool() { return *pool_; }  // for observers that parallelize like the scorer
     // Identifies the model for head-score files.
     ModelIdentity identity() const;
 
@@ -121,7 +124,8 @@ private:
     // batch the positions from sliding_keep_below up to the window, which no
     // later token can see (bounded memory for long contexts).
     std::vector<float> run(const std::vector<TokenId>& ids, KVCache& cache, bool all_logits,
-                           const std::function<void(int64_t, int64_t)>& progress, int64_t sliding_keep_below = -1);
+                           const std::function<void(int64_t, int64_t)>& progress,
+                           AttentionObserver* observer = nullptr, int64_t sliding_keep_below = -1);
 
     ModelOptions options_;
     std::unique_ptr<GGUFFile> file_;

@@ -11,7 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/model.h"
-#include "engine/sampler.h"
+#include "eval/metrics.h"
+#include "eval/teacher_force.h"
 #include "tools/commands.h"
 #include "tools/options.h"
 
@@ -76,31 +77,6 @@ int run_sweep(const TestArgs& a, Model& model, Cache& cache) {
     return 0;
 }
 
-// Softmax probabilities of `answer` tokens, teacher-forced after `prompt`,
-// and the argmax at each answer position. Leaves the cache as it was.
-struct Forced {
-    std::vector<double> prob;
-    std::vector<int32_t> top1;
-};
-
-Forced teacher_force(Model& model, KVCache& kv, const std::vector<TokenId>& prompt, const std::vector<TokenId>& answer) {
-    std::vector<TokenId> ids = prompt;
-    ids.insert(ids.end(), answer.begin(), answer.end());
-    const int64_t start = kv.next_position(), V = model.config().n_vocab;
-    const std::vector<float> logits = model.eval_all_logits(ids, kv);
-    kv.truncate(start);
-    Forced f;
-    for (size_t i = 0; i < answer.size(); ++i) {
-        const float* row = logits.data() + (prompt.size() - 1 + i) * V;
-        const float mx = *std::max_element(row, row + V);
-        double sum = 0;
-        for (int64_t v = 0; v < V; ++v) sum += std::exp((double)row[v] - mx);
-        f.prob.push_back(std::exp((double)row[answer[i]] - mx) / sum);
-        f.top1.push_back(argmax(row, V));
-    }
-    return f;
-}
-
 }  // namespace
 
 Runner add_test(CLI::App& app) {
@@ -146,23 +122,17 @@ Runner add_test(CLI::App& app) {
             const std::vector<TokenId> prompt = model.apply_template(q);
             cache.prune(1.0, level, CacheMode::Retain);
             const GenerationResult full = model.generate(prompt, cache, go);
-            const Forced ff = full.tokens.empty() ? Forced{} : teacher_force(model, cache.kv, prompt, full.tokens);
+            const eval::ForcedAnswer ff = eval::teacher_force(model, cache.kv, prompt, full.tokens);
             cache.prune(a->ratio, level, CacheMode::Retain);
             const GenerationResult pruned = model.generate(prompt, cache, go);
-            const Forced fp = full.tokens.empty() ? Forced{} : teacher_force(model, cache.kv, prompt, full.tokens);
-            double mean_change = 0, max_diff = 0;
-            int flips = 0;
-            for (size_t i = 0; i < ff.prob.size(); ++i) {
-                mean_change += fp.prob[i] - ff.prob[i];
-                max_diff = std::max(max_diff, std::fabs(fp.prob[i] - ff.prob[i]));
-                flips += ff.top1[i] != fp.top1[i];
-            }
-            if (!ff.prob.empty()) mean_change /= (double)ff.prob.size();
+            const eval::Fidelity fid = eval::compare_forced(ff, eval::teacher_force(model, cache.kv, prompt, full.tokens));
+            const double mean_change = fid.mean_prob_change, max_diff = fid.max_prob_diff;
+            const int flips = (int)fid.top1_flips;
             nlohmann::json row = {{"question", q},
                                   {"full_answer", full.text},
                                   {"pruned_answer", pruned.text},
                                   {"same_answer", full.tokens == pruned.tokens},
-                                  {"answer_tokens", ff.prob.size()},
+                                  {"answer_tokens", fid.tokens},
                                   {"mean_prob_change", mean_change},
                                   {"max_prob_diff", max_diff},
                                   {"top1_flips", flips},
@@ -171,7 +141,7 @@ Runner add_test(CLI::App& app) {
             if (!a->json)
                 std::printf("Q: %s\n  full:   %s\n  pruned: %s\n  on the full answer (%zu tokens): mean prob change %+.4f, "
                             "max |diff| %.4f, top-1 flips %d\n\n",
-                            q.c_str(), full.text.c_str(), pruned.text.c_str(), ff.prob.size(), mean_change, max_diff, flips);
+                            q.c_str(), full.text.c_str(), pruned.text.c_str(), (size_t)fid.tokens, mean_change, max_diff, flips);
             rows.push_back(row);
         }
         if (a->json) {

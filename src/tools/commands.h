@@ -14,6 +14,8 @@ Runner add_bench(CLI::App& app);
 Runner add_head_score(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_test(CLI::App& app);
+Runner add_eval(CLI::App& app);
+Runner add_report(CLI::App& app);
 
 // Default model location: models/SmolLM2-135M-Instruct.Q4_1.gguf next to the
 // binary's source tree or the working directory; KVZIP_MODEL overrides.

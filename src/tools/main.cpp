@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
     add("demo", "compress a context once, then answer questions from it", kvzip::cli::add_demo);
     add("generate", "generate text from a prompt", kvzip::cli::add_generate);
     add("test", "profile a ratio: full vs pruned answers and probability changes", kvzip::cli::add_test);
+    add("eval", "accuracy vs kept ratio of KVzip and baselines on long-context tasks", kvzip::cli::add_eval);
+    add("report", "tables and plots of kvzip eval results", kvzip::cli::add_report);
     add("inspect", "print a GGUF file's metadata and tensor table", kvzip::cli::add_inspect);
     add("bench", "measure prefill and decode speed", kvzip::cli::add_bench);
     add("head-score", "calibrate context-independent head scores for --level head", kvzip::cli::add_head_score);
