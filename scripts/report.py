@@ -4,8 +4,9 @@
     python3 scripts/report.py -o DIR results.jsonl [more.jsonl ...]
     (or: kvzip report results.jsonl -o DIR)
 
-Writes DIR/report.md (per model and task: score relative to the full cache and
-agreement with the full-cache answer, per method and kept ratio), DIR/summary.csv
+Writes DIR/report.md (per model and task: score relative to the full cache,
+agreement with the full-cache answer, top-1 flips and probability change of the
+full-cache answer's tokens, per method and kept ratio), DIR/summary.csv
 (every aggregate), and, when matplotlib is installed (scripts/setup_report_env.sh),
 DIR/<model>_relative_score.png and DIR/<model>_agreement.png: one line per
 method, score relative to the full cache (y) against the kept ratio (x), one
@@ -101,6 +102,16 @@ def write_markdown(agg, path):
                 for r in ratios:
                     a = agg.get((model, panel, m, r))
                     cells.append("" if a is None else f"{pct(a['relative'])} ({pct(a['agreement'])})")
+                lines.append(f"| {m} | " + " | ".join(cells) + " |")
+            lines += ["", "Fidelity on the full-cache answer (teacher-forced): top-1 flips per answer token "
+                      "(mean answer-token probability change).", ""]
+            lines.append("| method | " + " | ".join(f"{r:g}" for r in ratios) + " |")
+            lines.append("|---|" + "---:|" * len(ratios))
+            for m in methods:
+                cells = []
+                for r in ratios:
+                    a = agg.get((model, panel, m, r))
+                    cells.append("" if a is None else f"{a['flips_per_token']:.2f} ({a['prob_change']:+.2f})")
                 lines.append(f"| {m} | " + " | ".join(cells) + " |")
             lines.append("")
     with open(path, "w", encoding="utf-8") as f:

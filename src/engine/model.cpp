@@ -214,6 +214,7 @@ GenerationResult Model::generate(const std::vector<TokenId>& prompt, KVCache& ca
         const TokenId next = sampler.sample(logits.data(), config().n_vocab);
         if (options.stop_at_eos && tokenizer_->is_end_of_generation(next)) {
             r.stopped_at_eos = true;
+            r.stop_token = next;
             break;
         }
         r.tokens.push_back(next);

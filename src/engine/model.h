@@ -61,6 +61,7 @@ struct GenerationResult {
     int64_t prompt_tokens = 0;
     double prefill_seconds = 0, decode_seconds = 0;
     bool stopped_at_eos = false;
+    TokenId stop_token = -1;      // the end-of-generation token when stopped_at_eos
     double prefill_tok_per_s() const { return prefill_seconds > 0 ? prompt_tokens / prefill_seconds : 0; }
     double decode_tok_per_s() const {
         return decode_seconds > 0 && tokens.size() > 1 ? (tokens.size() - 1) / decode_seconds : 0;

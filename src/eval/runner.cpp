@@ -108,6 +108,7 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
         go.max_tokens = c.max_new_tokens > 0 ? c.max_new_tokens : ex.max_new_tokens;  // greedy by default
         std::vector<std::vector<TokenId>> prompts;
         std::vector<Answered> full;
+        std::vector<std::vector<TokenId>> forced_tokens;
         for (const Question& q : ex.questions) {
             prompts.push_back(model.apply_template(q.text));
             if (!q.answer_prefix.empty()) {
@@ -116,7 +117,12 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
             }
             Answered a;
             a.gen = model.generate(prompts.back(), sc.cache, go);
-            a.forced = teacher_force(model, sc.cache.kv, prompts.back(), a.gen.tokens);
+            // The full answer as forced on every cache, with its end-of-turn token
+            // when it has one: a pruned cache that runs on past it is not faithful.
+            std::vector<TokenId> ref = a.gen.tokens;
+            if (a.gen.stopped_at_eos) ref.push_back(a.gen.stop_token);
+            a.forced = teacher_force(model, sc.cache.kv, prompts.back(), ref);
+            forced_tokens.push_back(std::move(ref));
             full.push_back(std::move(a));
         }
 
@@ -132,7 +138,7 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
                         a = full[q];  // everything kept: this is the full cache
                     } else {
                         a.gen = model.generate(prompts[q], sc.cache, go);
-                        a.forced = teacher_force(model, sc.cache.kv, prompts[q], full[q].gen.tokens);
+                        a.forced = teacher_force(model, sc.cache.kv, prompts[q], forced_tokens[q]);
                     }
                     const Answer& truth = ex.questions[q].answer;
                     const AnswerScores s = score_answer(a.gen.text, truth);

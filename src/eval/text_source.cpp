@@ -1,7 +1,6 @@
 #include "eval/text_source.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
