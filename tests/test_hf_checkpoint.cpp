@@ -383,7 +383,8 @@ TEST(HFCheckpoint, AllPositionLogitsMatchTransformers) {
 TEST(HFCheckpoint, GreedyGenerationEqualsTransformers) {
     for (const std::string& dir : {kTiny, kSharded}) {
         Model m(dir, {.threads = 2, .kv_type = KVType::F32});
-        for (const json& p : golden(dir)["prompts"]) {
+        const json g = golden(dir);  // named: a range-for over a temporary's member dangles
+        for (const json& p : g["prompts"]) {
             KVCache cache = m.new_cache();
             GenerateOptions o;
             o.max_tokens = 16;
