@@ -1,5 +1,9 @@
 #include "ops/vec.h"
 
+#include <string>
+
+#include "util/error.h"
+
 #include <algorithm>
 #include <type_traits>
 
@@ -151,20 +155,33 @@ HWY_EXPORT(WeightedSumMultiF16);
 HWY_EXPORT(WeightedSumMultiF32);
 HWY_EXPORT(SoftmaxF32);
 
+namespace {
+// The kernels step through a row in whole vectors of up to 16 floats and have
+// no tail loop (ModelConfig refuses other head sizes).
+void check_dim(int64_t dim) {
+    if (dim <= 0 || dim % 16 != 0) throw Error("attention kernels need a head size that is a multiple of 16, got " +
+                                               std::to_string(dim));
+}
+}  // namespace
+
 void dot_rows_multi_f16(const uint16_t* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q,
                         int64_t nq, float* out, int64_t out_stride) {
+    check_dim(dim);
     HWY_DYNAMIC_DISPATCH(DotRowsMultiF16)(rows, idx, n, dim, q, nq, out, out_stride);
 }
 void dot_rows_multi_f32(const float* rows, const int32_t* idx, int64_t n, int64_t dim, const float* q, int64_t nq,
                         float* out, int64_t out_stride) {
+    check_dim(dim);
     HWY_DYNAMIC_DISPATCH(DotRowsMultiF32)(rows, idx, n, dim, q, nq, out, out_stride);
 }
 void weighted_sum_multi_f16(const float* w, int64_t w_stride, const uint16_t* rows, const int32_t* idx, int64_t n,
                             int64_t dim, int64_t nq, float* y) {
+    check_dim(dim);
     HWY_DYNAMIC_DISPATCH(WeightedSumMultiF16)(w, w_stride, rows, idx, n, dim, nq, y);
 }
 void weighted_sum_multi_f32(const float* w, int64_t w_stride, const float* rows, const int32_t* idx, int64_t n,
                             int64_t dim, int64_t nq, float* y) {
+    check_dim(dim);
     HWY_DYNAMIC_DISPATCH(WeightedSumMultiF32)(w, w_stride, rows, idx, n, dim, nq, y);
 }
 void softmax_f32(float* x, int64_t n) {
