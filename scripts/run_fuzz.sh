@@ -29,7 +29,21 @@ ninja -C "$build" "$target"
 # committed seeds stay as they are.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$corpus" "$work/corpus"
+mkdir -p "$work/corpus"
+if [[ -d $corpus ]]; then cp -r "$corpus"/. "$work/corpus"; fi
+if [[ $target == fuzz_safetensors ]]; then
+  # The seed, written here rather than committed (no weight files in git): a
+  # two-tensor file (F32 [2,3] and F16 [4]) with metadata.
+  python3 - "$work/corpus/two_tensors.safetensors" <<'PY'
+import json, struct, sys
+header = json.dumps({"__metadata__": {"format": "np"},
+                     "a": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
+                     "b": {"dtype": "F16", "shape": [4], "data_offsets": [24, 32]}}, separators=(",", ":")).encode()
+header += b" " * (-len(header) % 8)
+data = struct.pack("<6f", 0, 1, 2, 3, 4, 5) + struct.pack("<4e", 1, 1, 1, 1)
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(header)) + header + data)
+PY
+fi
 mkdir -p "$build/fuzz-artifacts"
 
 echo "fuzzing $target for ${seconds}s ..." >&2

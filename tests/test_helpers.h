@@ -40,4 +40,13 @@ inline std::vector<float> read_f32(const std::string& path) {
         }                                                                                       \
     } while (0)
 
+// Tiny random-weight models (tests/golden/tiny*, written by the golden scripts
+// under scripts/golden/, which need torch) are not kept in git: no weights in
+// the repository. Their tests skip when the files were not generated.
+#define KVZIP_REQUIRE_TINY_MODEL(path)                                                                    \
+    do {                                                                                                  \
+        if (!std::filesystem::exists(path))                                                               \
+            GTEST_SKIP() << "tiny model not generated: " << (path) << " (run scripts/golden/make_tiny_*.py)"; \
+    } while (0)
+
 }  // namespace kvzip::test

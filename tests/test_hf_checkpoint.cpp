@@ -268,6 +268,8 @@ TEST(HFCheckpointMapping, PreTokenizerNames) {
 // The tiny checkpoints
 
 TEST(HFCheckpoint, MetadataAndTensorTable) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     auto f = open_model_file(kTiny);
     EXPECT_EQ(f->version(), 0u);
     EXPECT_EQ(f->get_string("general.architecture"), "llama");
@@ -301,6 +303,8 @@ TEST(HFCheckpoint, MetadataAndTensorTable) {
 }
 
 TEST(HFCheckpoint, ConfigUsesNeoxRopeAndTransformersFrequencies) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     for (const std::string& dir : {kTiny, kSharded}) {
         auto f = open_model_file(dir);
         const ModelConfig c = ModelConfig::from_gguf(*f);
@@ -312,6 +316,8 @@ TEST(HFCheckpoint, ConfigUsesNeoxRopeAndTransformersFrequencies) {
 }
 
 TEST(HFCheckpoint, TokenizerIdsEqualHuggingFace) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     for (const std::string& dir : {kTiny, kSharded}) {
         Model m(dir, {.threads = 1});
         const json g = golden(dir);
@@ -367,6 +373,8 @@ Agreement compare_logits(const std::string& dir, KVType kv_type) {
 }
 
 TEST(HFCheckpoint, AllPositionLogitsMatchTransformers) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     for (const std::string& dir : {kTiny, kSharded}) {
         const Agreement f32 = compare_logits(dir, KVType::F32);
         EXPECT_LT(f32.max_diff, kMaxLogitDiffF32Cache) << dir;
@@ -381,6 +389,8 @@ TEST(HFCheckpoint, AllPositionLogitsMatchTransformers) {
 }
 
 TEST(HFCheckpoint, GreedyGenerationEqualsTransformers) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     for (const std::string& dir : {kTiny, kSharded}) {
         Model m(dir, {.threads = 2, .kv_type = KVType::F32});
         const json g = golden(dir);  // named: a range-for over a temporary's member dangles
@@ -398,6 +408,8 @@ TEST(HFCheckpoint, GreedyGenerationEqualsTransformers) {
 // The control for the tolerance above: the same checkpoint with its rope
 // scaling removed is far outside it, so the agreement test can fail.
 TEST(HFCheckpoint, RopeScalingIsNeeded) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     const std::string dir = ::testing::TempDir() + "kvzip_hf_no_rope_scaling";
     fs::remove_all(dir);
     fs::copy(kTiny, dir);
@@ -416,6 +428,7 @@ TEST(HFCheckpoint, RopeScalingIsNeeded) {
 class HFCheckpointErrors : public ::testing::Test {
 protected:
     void SetUp() override {
+        KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
         dir_ = ::testing::TempDir() + "kvzip_hf_" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
         fs::remove_all(dir_);
         fs::copy(kTiny, dir_);
@@ -485,6 +498,7 @@ TEST_F(HFCheckpointErrors, UnsupportedTokenizerIsRefused) {
 }
 
 TEST(HFCheckpointShards, IndexNamingAMissingTensorOrShardIsAnError) {
+    KVZIP_REQUIRE_TINY_MODEL(kSharded + "/model-00001-of-00003.safetensors");
     const std::string dir = ::testing::TempDir() + "kvzip_hf_shards";
     fs::remove_all(dir);
     fs::copy(kSharded, dir);
@@ -513,6 +527,7 @@ std::string run_kvzip(const std::string& args, int& exit_code) {
 }
 
 TEST(HFCheckpointCli, GenerateAndInspectTakeTheDirectory) {
+    KVZIP_REQUIRE_TINY_MODEL(kTiny + "/model.safetensors");
     int rc = -1;
     const std::string out = run_kvzip("generate -m " + kTiny + " -p 'The quick brown fox' -n 16 --kv-type f32 --json", rc);
     ASSERT_EQ(rc, 0) << out;

@@ -20,7 +20,10 @@ std::string tiny_path(const std::string& arch) { return test::golden_path("tiny/
 const std::string kContext =
     "The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs. 0123456789!";
 
-class TinyKVzip : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
+class TinyKVzip : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
+protected:
+    void SetUp() override { KVZIP_REQUIRE_TINY_MODEL(tiny_path(std::get<0>(GetParam()))); }
+};
 
 TEST_P(TinyKVzip, ScoresEqualNaiveReference) {
     const auto& [arch, plus] = GetParam();

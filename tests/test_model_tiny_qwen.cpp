@@ -31,6 +31,10 @@ const nlohmann::json& meta() {
 // (architecture, "gguf" or "hf")
 class TinyQwen : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
 protected:
+    void SetUp() override {
+        KVZIP_REQUIRE_TINY_MODEL(golden_path("tiny/qwen2.gguf"));
+        KVZIP_REQUIRE_TINY_MODEL(golden_path("tiny/qwen2_hf/model.safetensors"));
+    }
     static std::string path(const nlohmann::json& m) {
         return golden_path("tiny/" + m[std::get<1>(GetParam())].get<std::string>());
     }
@@ -83,6 +87,8 @@ INSTANTIATE_TEST_SUITE_P(Archs, TinyQwen,
                          [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 TEST(TinyQwenHF, TokenizerEncodesBytesLikeTheGGUF) {
+    KVZIP_REQUIRE_TINY_MODEL(golden_path("tiny/qwen2.gguf"));
+    KVZIP_REQUIRE_TINY_MODEL(golden_path("tiny/qwen2_hf/model.safetensors"));
     // Both vocabularies are the 256 byte-level tokens + 4 specials, no merges.
     Model gguf(golden_path("tiny/qwen2.gguf"), ModelOptions{1, KVType::F32, 32});
     Model hf(golden_path("tiny/qwen2_hf"), ModelOptions{1, KVType::F32, 32});
