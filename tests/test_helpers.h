@@ -14,6 +14,8 @@ namespace kvzip::test {
 
 inline std::string golden_path(const std::string& name) { return std::string(KVZIP_GOLDEN_DIR) + "/" + name; }
 inline std::string model_path(const std::string& name) { return std::string(KVZIP_MODELS_DIR) + "/" + name; }
+// Tiny random-weight models, written by scripts/make_tiny_models.py (no weights in git).
+inline std::string tiny_model_path(const std::string& name) { return model_path("tiny/" + name); }
 inline std::string smollm2_path() { return model_path("SmolLM2-135M-Instruct.Q4_1.gguf"); }
 
 inline std::string read_file(const std::string& path) {
@@ -36,17 +38,8 @@ inline std::vector<float> read_f32(const std::string& path) {
     do {                                                                                        \
         if (!std::filesystem::exists(path)) {                                                   \
             if (std::getenv("KVZIP_REQUIRE_MODELS")) FAIL() << "model missing: " << (path);     \
-            GTEST_SKIP() << "model missing: " << (path) << " (run scripts/fetch_models.sh)";    \
+            GTEST_SKIP() << "model missing: " << (path) << " (run scripts/fetch_models.sh, which also writes the tiny ones)";    \
         }                                                                                       \
-    } while (0)
-
-// Tiny random-weight models (tests/golden/tiny*, written by the golden scripts
-// under scripts/golden/, which need torch) are not kept in git: no weights in
-// the repository. Their tests skip when the files were not generated.
-#define KVZIP_REQUIRE_TINY_MODEL(path)                                                                    \
-    do {                                                                                                  \
-        if (!std::filesystem::exists(path))                                                               \
-            GTEST_SKIP() << "tiny model not generated: " << (path) << " (run scripts/golden/make_tiny_*.py)"; \
     } while (0)
 
 }  // namespace kvzip::test

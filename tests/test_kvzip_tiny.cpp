@@ -14,7 +14,7 @@
 namespace kvzip {
 namespace {
 
-std::string tiny_path(const std::string& arch) { return test::golden_path("tiny/" + arch + ".gguf"); }
+std::string tiny_path(const std::string& arch) { return test::tiny_model_path(arch + ".gguf"); }
 
 // Byte-level vocabulary without merges: one token per byte.
 const std::string kContext =
@@ -22,7 +22,7 @@ const std::string kContext =
 
 class TinyKVzip : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
 protected:
-    void SetUp() override { KVZIP_REQUIRE_TINY_MODEL(tiny_path(std::get<0>(GetParam()))); }
+    void SetUp() override { KVZIP_REQUIRE_MODEL(tiny_path(std::get<0>(GetParam()))); }
 };
 
 TEST_P(TinyKVzip, ScoresEqualNaiveReference) {

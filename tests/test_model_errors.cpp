@@ -1,6 +1,6 @@
 // Clear errors for models kvzip cannot run: an unknown architecture, a missing
 // tensor, a missing hyper-parameter. Made by patching bytes of the tiny Qwen
-// GGUFs (tests/golden/tiny), so the rest of each file stays valid.
+// GGUFs (models/tiny, from scripts/make_tiny_models.py), so the rest of each file stays valid.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -15,7 +15,7 @@ namespace {
 
 // The file's bytes with the first occurrence of `from` replaced by `to` (same length).
 std::string patched(const std::string& arch, const std::string& from, const std::string& to) {
-    std::string bytes = test::read_file(test::golden_path("tiny/" + arch + ".gguf"));
+    std::string bytes = test::read_file(test::tiny_model_path(arch + ".gguf"));
     const size_t at = bytes.find(from);
     EXPECT_NE(at, std::string::npos) << from;
     EXPECT_EQ(from.size(), to.size());
@@ -37,10 +37,10 @@ std::string load_error(const std::string& bytes) {
 }
 
 TEST(ModelErrors, UnknownArchitectureIsNamedWithTheSupportedOnes) {
-    KVZIP_REQUIRE_TINY_MODEL(test::golden_path("tiny/qwen2.gguf"));
+    KVZIP_REQUIRE_MODEL(test::tiny_model_path("qwen2.gguf"));
     // "qwen2" is the value of general.architecture; every key is "qwen2.*", so
     // patch the value itself: it is the first "qwen2" after the key name.
-    std::string bytes = test::read_file(test::golden_path("tiny/qwen2.gguf"));
+    std::string bytes = test::read_file(test::tiny_model_path("qwen2.gguf"));
     const size_t key = bytes.find("general.architecture");
     ASSERT_NE(key, std::string::npos);
     const size_t value = bytes.find("qwen2", key);
@@ -51,13 +51,13 @@ TEST(ModelErrors, UnknownArchitectureIsNamedWithTheSupportedOnes) {
 }
 
 TEST(ModelErrors, MissingTensorIsNamed) {
-    KVZIP_REQUIRE_TINY_MODEL(test::golden_path("tiny/qwen3.gguf"));
+    KVZIP_REQUIRE_MODEL(test::tiny_model_path("qwen3.gguf"));
     const std::string msg = load_error(patched("qwen3", "blk.1.attn_k_norm.weight", "blk.1.attn_k_nope.weight"));
     EXPECT_NE(msg.find("blk.1.attn_k_norm.weight"), std::string::npos) << msg;
 }
 
 TEST(ModelErrors, MissingHyperParameterIsNamed) {
-    KVZIP_REQUIRE_TINY_MODEL(test::golden_path("tiny/qwen2.gguf"));
+    KVZIP_REQUIRE_MODEL(test::tiny_model_path("qwen2.gguf"));
     const std::string msg = load_error(patched("qwen2", "qwen2.block_count", "qwen2.block_kount"));
     EXPECT_NE(msg.find("qwen2.block_count"), std::string::npos) << msg;
 }

@@ -2,12 +2,18 @@
 """Two tiny random-weight Hugging Face Llama checkpoints and their reference
 outputs from transformers/tokenizers, for the Hugging Face checkpoint loader.
 
+This script writes each checkpoint's spec (config, tokenizer, shard index)
+into tests/golden/<folder>/; scripts/make_tiny_models.py (standard library
+only, run by scripts/setup.sh on every machine) writes deterministic weights
+into models/tiny/<folder>/ from it, and the references here are computed on
+that checkpoint.
+
 tests/golden/tiny_llama_hf/          BF16, untied lm_head, Llama 3.1 rope scaling,
                                      Llama-3 regex Split pre-tokenizer (ignore_merges),
                                      ChatML chat template, one model.safetensors
 tests/golden/tiny_llama_hf_sharded/  F16, tied embeddings, GPT-2 ByteLevel
                                      pre-tokenizer, sharded safetensors + index
-Each folder gets golden.json (token ids of test texts, prompts, greedy
+Each spec folder gets golden.json (token ids of test texts, prompts, greedy
 continuations) and golden_logits.f32 (every position's logits of each prompt,
 little-endian float32, prompts in order). References run in float32 on the
 weights as stored (BF16/F16 widened exactly), so they see our weights.
@@ -18,14 +24,17 @@ Needs: pip install -r scripts/golden/requirements.txt (torch, transformers, toke
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import torch
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOLDEN = os.path.join(ROOT, "tests", "golden")
+MODELS = os.path.join(ROOT, "models", "tiny")
 
 # Llama 3's split regex, as in Meta-Llama-3.1-8B-Instruct/tokenizer.json.
 LLAMA3_REGEX = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
@@ -106,9 +115,30 @@ def older_tokenizer_formats(path):
         json.dump(tc, f, indent=2, ensure_ascii=False)
 
 
-def build(folder, *, llama3_style, dtype, tied, hidden, heads, kv_heads, ff, layers, shard, seed):
+def write_shard_index(path, config, dtype):
+    """model.safetensors.index.json: the embeddings in the first shard, then one
+    shard per layer, the final norm (and lm_head) with the last layer."""
+    with torch.device("meta"):
+        names = [n for n, _ in LlamaForCausalLM(config).named_parameters()]  # tied lm_head not listed
+    shards = config.num_hidden_layers + 1
+
+    def shard(name):
+        if name.startswith("model.layers."):
+            return int(name.split(".")[2]) + 2
+        return 1 if name == "model.embed_tokens.weight" else shards
+
+    with torch.device("meta"):
+        params = sum(p.numel() for p in LlamaForCausalLM(config).parameters())
+    index = {"metadata": {"total_parameters": params, "total_size": params * torch.finfo(dtype).bits // 8},
+             "weight_map": {n: f"model-{shard(n):05d}-of-{shards:05d}.safetensors" for n in sorted(names)}}
+    with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
+        json.dump(index, f, indent=2)
+
+
+def build(folder, *, llama3_style, dtype, tied, hidden, heads, kv_heads, ff, layers, sharded):
     path = os.path.join(GOLDEN, folder)
     shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
     tok = train_tokenizer(llama3_style)
     hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|begin_of_text|>", eos_token="<|im_end|>",
                                      chat_template=CHATML)
@@ -120,22 +150,21 @@ def build(folder, *, llama3_style, dtype, tied, hidden, heads, kv_heads, ff, lay
                          num_key_value_heads=kv_heads, head_dim=16, intermediate_size=ff, rms_norm_eps=1e-5,
                          max_position_embeddings=512, tie_word_embeddings=tied, rope_parameters=rope,
                          bos_token_id=tok.token_to_id("<|begin_of_text|>"),
-                         eos_token_id=tok.token_to_id("<|end_of_text|>"), initializer_range=0.25)
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(config)
-    with torch.no_grad():  # norms away from 1 so that loading them is tested
-        for name, p in model.named_parameters():
-            if name.endswith("norm.weight"):
-                p.copy_(1 + 0.2 * torch.randn_like(p))
-    model = model.to(dtype)
-    model.save_pretrained(path, max_shard_size=shard)
+                         eos_token_id=tok.token_to_id("<|end_of_text|>"), architectures=["LlamaForCausalLM"],
+                         dtype={torch.bfloat16: "bfloat16", torch.float16: "float16"}[dtype])
+    config.save_pretrained(path)
+    GenerationConfig.from_model_config(config).save_pretrained(path)
+    if sharded:
+        write_shard_index(path, config, dtype)
     hf_tok.save_pretrained(path)
     if not llama3_style:
         older_tokenizer_formats(path)
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_tiny_models.py")], check=True)
 
-    # The reference: everything reloaded from disk, computed in float32.
-    tok = PreTrainedTokenizerFast.from_pretrained(path)
-    model = LlamaForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    # The reference: the generated checkpoint, computed in float32.
+    checkpoint = os.path.join(MODELS, folder)
+    tok = PreTrainedTokenizerFast.from_pretrained(checkpoint)
+    model = LlamaForCausalLM.from_pretrained(checkpoint, dtype=torch.float32).eval()
     texts = [{"text": t, "ids": tok(t, add_special_tokens=False)["input_ids"],
               "ids_with_bos": tok(t)["input_ids"]} for t in TEXTS]
     chat = tok.apply_chat_template([{"role": "user", "content": "Say something about the fox."}], tokenize=False,
@@ -155,7 +184,7 @@ def build(folder, *, llama3_style, dtype, tied, hidden, heads, kv_heads, ff, lay
         blobs.append(logits.astype("<f4"))
     meta = {"source": f"transformers {__import__('transformers').__version__}, tokenizers "
                       f"{__import__('tokenizers').__version__}, torch {torch.__version__}, float32",
-            "n_vocab": vocab, "texts": texts, "prompts": prompts,
+            "weights": "scripts/make_tiny_models.py", "n_vocab": vocab, "texts": texts, "prompts": prompts,
             # RoPE frequencies after scaling, as transformers computes them
             "rope_inv_freq": model.model.rotary_emb.inv_freq.tolist()}
     with open(os.path.join(path, "golden.json"), "w", encoding="utf-8") as f:
@@ -168,9 +197,9 @@ def build(folder, *, llama3_style, dtype, tied, hidden, heads, kv_heads, ff, lay
 
 def main():
     build("tiny_llama_hf", llama3_style=True, dtype=torch.bfloat16, tied=False, hidden=64, heads=4, kv_heads=2,
-          ff=128, layers=2, shard="10GB", seed=1234)
+          ff=128, layers=2, sharded=False)
     build("tiny_llama_hf_sharded", llama3_style=False, dtype=torch.float16, tied=True, hidden=32, heads=2,
-          kv_heads=1, ff=64, layers=2, shard="20KB", seed=5678)
+          kv_heads=1, ff=64, layers=2, sharded=True)
 
 
 if __name__ == "__main__":

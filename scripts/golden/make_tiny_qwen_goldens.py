@@ -1,19 +1,15 @@
 #!/usr/bin/env python3
-"""Tiny random-weight Qwen2 and Qwen3 models, written as GGUF files, with
-reference logits from Hugging Face transformers' Qwen2/Qwen3 on the very same
-weights (an implementation independent of kvzip).
+"""Reference logits for the tiny random-weight Qwen2 and Qwen3 models, from
+Hugging Face transformers' Qwen2/Qwen3 (an implementation independent of
+kvzip) on the very weights that scripts/make_tiny_models.py writes.
 
-No small Qwen checkpoint can be downloaded here, so the script builds each
-model from a fixed seed: matrices rounded to float16 (stored as F16, so both
-sides see identical weights), every tensor random (biases and norm weights
-too: the default initialisation of zeros and ones would hide a missing bias or
-q/k norm) and every value a float16 one. The GGUF uses llama.cpp's tensor
-names and metadata keys (norms and biases stored F32, matrices F16) and a
-byte-level vocabulary (256 bytes + 4 specials), so kvzip loads it like any
-other model. The same weights are also saved as a Hugging Face checkpoint
-(float16 safetensors, config.json, tokenizer.json) for the checkpoint loader.
-
-Writes tests/golden/tiny/{qwen2,qwen3}.gguf, tests/golden/tiny/{qwen2,qwen3}_hf/,
+The spec of each model (config.json and a byte-level tokenizer: 256 bytes + 4
+specials) is written here into tests/golden/tiny/{qwen2,qwen3}_hf/. Then
+scripts/make_tiny_models.py (standard library only, run by scripts/setup.sh on
+every machine) writes deterministic weights into models/tiny/: a Hugging Face
+checkpoint (float16 safetensors) and a GGUF of the same values. This script
+checks with the `gguf` package that both hold identical tensors, loads the
+checkpoint into transformers in float32 and writes
 tests/golden/tiny/{qwen2,qwen3}_logits.f32 (logits of every position of each
 sequence, float32, sequences in order) and tests/golden/tiny/tiny_qwen.json
 (the sequences and greedy continuations).
@@ -23,15 +19,19 @@ Needs: pip install -r scripts/golden/requirements.txt (torch, transformers, gguf
 """
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import torch
 import gguf
+from safetensors.numpy import load_file
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "tests", "golden", "tiny")
+MODELS = os.path.join(ROOT, "models", "tiny")
 VOCAB = 260
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
 N_GREEDY = 12
@@ -63,24 +63,8 @@ def configs():
     ]
 
 
-def randomize(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() == 1 and "norm" in name:
-                x = 1.0 + 0.3 * torch.randn(p.shape, generator=g)
-            elif p.dim() == 1:  # biases
-                x = 0.5 * torch.randn(p.shape, generator=g)
-            else:
-                scale = 1.0 if "embed" in name else 1.0 / np.sqrt(p.shape[1])
-                x = scale * torch.randn(p.shape, generator=g)
-            p.copy_(x.half().float())
-
-
-def save_hf(folder, model):
-    """The same weights as a Hugging Face checkpoint: float16 safetensors (exact,
-    every value is a float16 one), config.json and a byte-level tokenizer.json
-    with the GGUF's vocabulary."""
+def write_spec(folder, cls, cfg):
+    """config.json (float16 weights) and the byte-level tokenizer.json."""
     vocab = {t: i for i, t in enumerate(byte_level_tokens() + SPECIALS)}
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
@@ -88,11 +72,12 @@ def save_hf(folder, model):
     tok.add_special_tokens(SPECIALS)
     PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|im_end|>",
                             pad_token="<|pad|>").save_pretrained(folder)
-    half = type(model)(model.config).half()
-    half.load_state_dict(model.state_dict())
-    half.save_pretrained(folder)
+    cfg.dtype = "float16"
+    cfg.architectures = [cls.__name__]
+    cfg.save_pretrained(folder)
 
 
+# llama.cpp's names of a layer's tensors
 GGUF_NAMES = {
     "input_layernorm.weight": "attn_norm.weight",
     "self_attn.q_proj.weight": "attn_q.weight", "self_attn.q_proj.bias": "attn_q.bias",
@@ -106,48 +91,24 @@ GGUF_NAMES = {
 }
 
 
-def gguf_name(hf):
-    if hf == "model.embed_tokens.weight":
-        return "token_embd.weight"
-    if hf == "model.norm.weight":
-        return "output_norm.weight"
-    if hf == "lm_head.weight":
-        return "output.weight"
-    parts = hf.split(".")  # model.layers.N.<rest>
-    return f"blk.{parts[2]}." + GGUF_NAMES[".".join(parts[3:])]
-
-
-def write_gguf(path, arch, cfg, model):
-    w = gguf.GGUFWriter(path, arch)
-    w.add_name(f"tiny-random-{arch}")
-    w.add_context_length(cfg.max_position_embeddings)
-    w.add_embedding_length(cfg.hidden_size)
-    w.add_block_count(cfg.num_hidden_layers)
-    w.add_feed_forward_length(cfg.intermediate_size)
-    w.add_head_count(cfg.num_attention_heads)
-    w.add_head_count_kv(cfg.num_key_value_heads)
-    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
-    w.add_key_length(head_dim)
-    w.add_value_length(head_dim)
-    w.add_rope_freq_base(ROPE_THETA)
-    w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("qwen2")
-    w.add_token_list(byte_level_tokens() + SPECIALS)
-    w.add_token_types([gguf.TokenType.NORMAL] * 256 + [gguf.TokenType.CONTROL] * len(SPECIALS))
-    w.add_token_merges([])
-    w.add_eos_token_id(256 + SPECIALS.index("<|im_end|>"))
-    w.add_bos_token_id(256 + SPECIALS.index("<|endoftext|>"))
-    w.add_add_bos_token(False)
-    for name, p in model.state_dict().items():
-        if name == "lm_head.weight" and cfg.tie_word_embeddings:
-            continue
-        a = p.detach().numpy()
-        w.add_tensor(gguf_name(name), a.astype(np.float16) if a.ndim == 2 else a.astype(np.float32))
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+def gguf_matches_checkpoint(gguf_path, hf_dir):
+    """Every GGUF tensor equals its safetensors counterpart, read by the `gguf`
+    and `safetensors` packages (the generator wrote both)."""
+    hf = load_file(os.path.join(hf_dir, "model.safetensors"))
+    reader = gguf.GGUFReader(gguf_path)
+    names = {"token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
+             "output.weight": "lm_head.weight"}
+    inverse = {v: k for k, v in GGUF_NAMES.items()}
+    for t in reader.tensors:
+        if t.name in names:
+            hf_name = names[t.name]
+        else:
+            _, layer, rest = t.name.split(".", 2)
+            hf_name = f"model.layers.{layer}.{inverse[rest]}"
+        want = hf.pop(hf_name).astype(np.float32)
+        got = np.asarray(t.data).astype(np.float32).reshape(want.shape)
+        assert np.array_equal(got, want), t.name
+    assert not hf, f"tensors missing from the GGUF: {sorted(hf)}"
 
 
 def sequences():
@@ -157,14 +118,16 @@ def sequences():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    meta = {"source": "Hugging Face transformers %s (torch %s), float32 compute, eager attention" % (
-        __import__("transformers").__version__, torch.__version__), "sequences": sequences(), "models": {}}
-    for seed, (arch, cls, cfg) in enumerate(configs(), start=1):
-        torch.manual_seed(seed)
-        model = cls(cfg).float().eval()
-        randomize(model, seed)
-        write_gguf(os.path.join(OUT, f"{arch}.gguf"), arch, cfg, model)
-        save_hf(os.path.join(OUT, f"{arch}_hf"), model)
+    for arch, cls, cfg in configs():
+        write_spec(os.path.join(OUT, f"{arch}_hf"), cls, cfg)
+    subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make_tiny_models.py")], check=True)
+    meta = {"source": "Hugging Face transformers %s (torch %s), float32 compute, eager attention, on the weights of "
+            "scripts/make_tiny_models.py" % (__import__("transformers").__version__, torch.__version__),
+            "sequences": sequences(), "models": {}}
+    for arch, cls, _ in configs():
+        gguf_matches_checkpoint(os.path.join(MODELS, f"{arch}.gguf"), os.path.join(MODELS, f"{arch}_hf"))
+        model = cls.from_pretrained(os.path.join(MODELS, f"{arch}_hf"), dtype=torch.float32,
+                                    attn_implementation="eager").eval()
         blobs, greedy = [], []
         for ids in meta["sequences"]:
             with torch.no_grad():

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include "tokenizer/merge_queue.h"
 #include "tokenizer/unicode.h"
 
 namespace kvzip {
@@ -124,50 +125,19 @@ void ByteLevelBpeTokenizer::encode_piece(std::string_view piece, std::vector<Tok
             return;
         }
     }
-    struct Symbol {
-        TokenId id;
-        int32_t prev, next;
-    };
-    struct Candidate {
-        int32_t rank, left, right;
-        TokenId left_id, right_id, result;
-    };
     // Scratch space reused across calls on the same thread (encode is const and
     // may run on several threads at once).
-    thread_local std::vector<Symbol> sym;
-    thread_local std::vector<Candidate> heap;
+    thread_local std::vector<MergeSymbol> sym;
+    thread_local std::vector<MergeCandidate> heap;
     const auto n = static_cast<int32_t>(piece.size());
     sym.resize(n);
-    heap.clear();
-    for (int32_t i = 0; i < n; ++i) sym[i] = {byte_token_[static_cast<uint8_t>(piece[i])], i - 1, i + 1};
-
-    auto worse = [](const Candidate& a, const Candidate& b) {
-        return a.rank != b.rank ? a.rank > b.rank : a.left > b.left;
-    };
-    auto consider = [&](int32_t left, int32_t right) {
-        if (left < 0 || right >= n) return;
-        const auto it = merges_.find(pair_key(sym[left].id, sym[right].id));
-        if (it == merges_.end()) return;
-        heap.push_back({it->second.rank, left, right, sym[left].id, sym[right].id, it->second.result});
-        std::push_heap(heap.begin(), heap.end(), worse);
-    };
-    for (int32_t i = 0; i + 1 < n; ++i) consider(i, i + 1);
-
-    while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), worse);
-        const Candidate c = heap.back();
-        heap.pop_back();
-        Symbol& l = sym[c.left];
-        // Merged symbols only ever grow into longer tokens, so an id never
-        // returns to a position: equal ids plus adjacency mean "still valid".
-        if (l.id != c.left_id || l.next != c.right || sym[c.right].id != c.right_id) continue;
-        l.id = c.result;
-        l.next = sym[c.right].next;
-        if (l.next < n) sym[l.next].prev = c.left;
-        sym[c.right].id = -2;  // dead
-        consider(l.prev, c.left);
-        consider(c.left, l.next);
-    }
+    for (int32_t i = 0; i < n; ++i) sym[i] = {byte_token_[static_cast<uint8_t>(piece[i])], i, 1, i - 1, i + 1};
+    merge_symbols(sym, heap, [&](const MergeSymbol& l, const MergeSymbol& r) -> MergeChoice {
+        if (l.id < 0 || r.id < 0) return {0, -1};
+        const auto it = merges_.find(pair_key(l.id, r.id));
+        if (it == merges_.end()) return {0, -1};
+        return {-static_cast<double>(it->second.rank), it->second.result};  // the lowest rank first
+    });
     // A byte the vocabulary has no token for (SmolLM2 lacks 21 of them, e.g.
     // 0x04 and 0xFF) is dropped, as Hugging Face's BPE does without unk_token.
     for (int32_t i = 0; i < n; i = sym[i].next)

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "tokenizer/merge_queue.h"
 #include "tokenizer/unicode.h"
 
 namespace kvzip {
@@ -140,26 +141,14 @@ std::vector<TokenId> SpmBpeTokenizer::encode(const std::string& text, bool add_b
 
 // Greedy merging as SentencePiece's BPE does it: one symbol per character,
 // then repeatedly the adjacent pair whose concatenation is the best-scoring
-// piece becomes one symbol (leftmost first on equal scores). Symbols form a
-// linked list over the normalized text, candidate pairs sit in a max-heap, and
-// a popped candidate whose symbols have changed since it was pushed is stale
-// and dropped: O(n log n) for a fragment of n characters, however long.
+// piece becomes one symbol (leftmost first on equal scores); merge_symbols
+// (merge_queue.h) does it in O(n log n) for a fragment of n characters.
 void SpmBpeTokenizer::encode_fragment(std::string_view text, bool prefix_space, std::vector<TokenId>& out) const {
-    struct Symbol {
-        int32_t start, len;  // bytes of the normalized text
-        TokenId id;          // -1: a character with no piece (byte fallback); -2: merged away
-        int32_t prev, next;
-    };
-    struct Candidate {
-        float score;
-        int32_t left, right;
-        TokenId left_id, right_id, result;
-    };
     // Scratch space reused across calls on the same thread (encode is const and
     // may run on several threads at once).
     thread_local std::string norm;
-    thread_local std::vector<Symbol> sym;
-    thread_local std::vector<Candidate> heap;
+    thread_local std::vector<MergeSymbol> sym;  // id -1: a character with no piece (byte fallback)
+    thread_local std::vector<MergeCandidate> heap;
 
     norm.clear();
     norm.reserve(text.size() + text.size() / 4 + 3);
@@ -172,7 +161,6 @@ void SpmBpeTokenizer::encode_fragment(std::string_view text, bool prefix_space, 
     }
 
     sym.clear();
-    heap.clear();
     for (size_t pos = 0; pos < norm.size();) {
         const auto b = static_cast<uint8_t>(norm[pos]);
         size_t len = 1;
@@ -186,42 +174,17 @@ void SpmBpeTokenizer::encode_fragment(std::string_view text, bool prefix_space, 
             if (!len) len = 1;
         }
         const auto i = static_cast<int32_t>(sym.size());
-        sym.push_back({static_cast<int32_t>(pos), static_cast<int32_t>(len), id, i - 1, i + 1});
+        sym.push_back({id, static_cast<int32_t>(pos), static_cast<int32_t>(len), i - 1, i + 1});
         pos += len;
     }
     const auto n = static_cast<int32_t>(sym.size());
 
-    auto worse = [](const Candidate& a, const Candidate& b) {
-        return a.score != b.score ? a.score < b.score : a.left > b.left;
-    };
-    auto consider = [&](int32_t left, int32_t right) {
-        if (left < 0 || right >= n) return;
-        const Symbol& l = sym[left];
-        const Symbol& r = sym[right];
-        if (l.id < 0 || r.id < 0) return;
+    merge_symbols(sym, heap, [&](const MergeSymbol& l, const MergeSymbol& r) -> MergeChoice {
+        if (l.id < 0 || r.id < 0) return {0, -1};
         const TokenId merged = find_piece(std::string_view(norm).substr(l.start, l.len + r.len));
-        if (merged < 0 || merge_score_[merged] == kNeverMerged) return;
-        heap.push_back({merge_score_[merged], left, right, l.id, r.id, merged});
-        std::push_heap(heap.begin(), heap.end(), worse);
-    };
-    for (int32_t i = 0; i + 1 < n; ++i) consider(i, i + 1);
-
-    while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), worse);
-        const Candidate c = heap.back();
-        heap.pop_back();
-        Symbol& l = sym[c.left];
-        // A position's symbol only ever grows into a longer piece, so equal ids
-        // plus adjacency mean the candidate still describes the same text.
-        if (l.id != c.left_id || l.next != c.right || sym[c.right].id != c.right_id) continue;
-        l.id = c.result;
-        l.len += sym[c.right].len;
-        l.next = sym[c.right].next;
-        if (l.next < n) sym[l.next].prev = c.left;
-        sym[c.right].id = -2;
-        consider(l.prev, c.left);
-        consider(c.left, l.next);
-    }
+        if (merged < 0 || merge_score_[merged] == kNeverMerged) return {0, -1};
+        return {merge_score_[merged], merged};
+    });
 
     bool last_was_unk = false;
     for (int32_t i = 0; i < n; i = sym[i].next) {
