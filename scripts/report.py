@@ -80,6 +80,32 @@ def pct(x):
     return "–" if x is None else f"{100 * x:.0f}"
 
 
+def head_to_head(agg, model, panel, methods, ratios, ours="kvzip"):
+    """Where KVzip wins or loses against each other method: at how many ratios its
+    score relative to the full cache (the agreement where the full cache scores
+    0) is higher, equal or lower, and the mean difference in points."""
+    if ours not in methods:
+        return []
+    lines = [f"{ours} against each method, ratio by ratio: ratios where {ours} scores higher / the same / lower "
+             "(relative score; agreement when the full cache scores 0), and the mean difference in points.", "",
+             "| method | higher | same | lower | mean difference |", "|---|---:|---:|---:|---:|"]
+    for m in methods:
+        if m == ours:
+            continue
+        diffs = []
+        for r in ratios:
+            a, b = agg.get((model, panel, ours, r)), agg.get((model, panel, m, r))
+            if a is None or b is None:
+                continue
+            what = "relative" if a["relative"] is not None and b["relative"] is not None else "agreement"
+            diffs.append(100 * (a[what] - b[what]))
+        if diffs:
+            higher = sum(1 for d in diffs if d > 0.5)
+            lower = sum(1 for d in diffs if d < -0.5)
+            lines.append(f"| {m} | {higher} | {len(diffs) - higher - lower} | {lower} | {sum(diffs) / len(diffs):+.0f} |")
+    return lines + [""]
+
+
 def write_markdown(agg, path):
     models = sorted({k[0] for k in agg})
     lines = ["# kvzip eval report", ""]
@@ -114,6 +140,7 @@ def write_markdown(agg, path):
                     cells.append("" if a is None else f"{a['flips_per_token']:.2f} ({a['prob_change']:+.2f})")
                 lines.append(f"| {m} | " + " | ".join(cells) + " |")
             lines.append("")
+            lines += head_to_head(agg, model, panel, methods, ratios)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
 
