@@ -11,6 +11,7 @@
 #include <set>
 
 #include "eval/jsonl_dataset.h"
+#include "eval/runner.h"
 #include "eval/tasks.h"
 #include "util/error.h"
 
@@ -228,6 +229,22 @@ TEST(EvalJsonl, ErrorsNameTheLine) {
     EXPECT_NE(error_of("{\"questions\": [\"q\"], \"answers\": [\"a\"]}\n").find("\"context\""), std::string::npos);
     EXPECT_NE(error_of("\n").find("no examples"), std::string::npos);
     EXPECT_THROW(load_jsonl_examples("/nonexistent/x.jsonl", "t"), Error);
+}
+
+}  // namespace
+}  // namespace kvzip::eval
+
+namespace kvzip::eval {
+namespace {
+
+TEST(EvalQuestions, SubsetIsSpreadAndKeepsIndices) {
+    EXPECT_EQ(asked_questions(4, 0), (std::vector<int64_t>{0, 1, 2, 3}));
+    EXPECT_EQ(asked_questions(4, 4), (std::vector<int64_t>{0, 1, 2, 3}));
+    EXPECT_EQ(asked_questions(3, 5), (std::vector<int64_t>{0, 1, 2}));
+    EXPECT_EQ(asked_questions(4, 2), (std::vector<int64_t>{1, 3}));  // one from each half
+    EXPECT_EQ(asked_questions(10, 3), (std::vector<int64_t>{1, 5, 8}));
+    EXPECT_EQ(asked_questions(5, 1), (std::vector<int64_t>{2}));
+    EXPECT_TRUE(asked_questions(0, 2).empty());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "eval/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -35,6 +36,13 @@ struct Answered {
 };
 
 }  // namespace
+
+std::vector<int64_t> asked_questions(int64_t n, int64_t max_questions) {
+    const int64_t k = max_questions > 0 ? std::min(n, max_questions) : n;
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < k; ++i) out.push_back((2 * i + 1) * n / (2 * k));  // the middle of each k-th
+    return out;
+}
 
 std::vector<Example> make_examples(const Model& model, const EvalConfig& c) {
     if (c.tasks.empty()) throw Error("no tasks given");
@@ -86,9 +94,9 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
     auto elapsed = [&t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     for (size_t ei = 0; ei < examples.size(); ++ei) {
         const Example& ex = examples[ei];
-        const int64_t nq = (int64_t)ex.questions.size();
+        const std::vector<int64_t> asked = asked_questions((int64_t)ex.questions.size(), c.max_questions);
         auto missing = [&](Method m, double r) {
-            for (int64_t q = 0; q < nq; ++q)
+            for (int64_t q : asked)
                 if (!results.has(key_of(c, ex, m, r, q))) return true;
             return false;
         };
@@ -106,10 +114,11 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
 
         GenerateOptions go;
         go.max_tokens = c.max_new_tokens > 0 ? c.max_new_tokens : ex.max_new_tokens;  // greedy by default
-        std::vector<std::vector<TokenId>> prompts;
+        std::vector<std::vector<TokenId>> prompts;  // indexed like `asked`
         std::vector<Answered> full;
         std::vector<std::vector<TokenId>> forced_tokens;
-        for (const Question& q : ex.questions) {
+        for (int64_t qi : asked) {
+            const Question& q = ex.questions[(size_t)qi];
             prompts.push_back(model.apply_template(q.text));
             if (!q.answer_prefix.empty()) {
                 const std::vector<TokenId> pre = model.tokenizer().encode(q.answer_prefix, false, false);
@@ -130,20 +139,21 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
             for (double r : c.ratios) {
                 if (!missing(m, r)) continue;
                 const PruneStats st = apply_method(sc, m, r, mo);
-                for (int64_t q = 0; q < nq; ++q) {
+                for (size_t ai = 0; ai < asked.size(); ++ai) {
+                    const int64_t q = asked[ai];
                     const ResultKey key = key_of(c, ex, m, r, q);
                     if (results.has(key)) continue;
                     Answered a;
                     if (st.kept_pairs == st.context_pairs) {
-                        a = full[q];  // everything kept: this is the full cache
+                        a = full[ai];  // everything kept: this is the full cache
                     } else {
-                        a.gen = model.generate(prompts[q], sc.cache, go);
-                        a.forced = teacher_force(model, sc.cache.kv, prompts[q], forced_tokens[q]);
+                        a.gen = model.generate(prompts[ai], sc.cache, go);
+                        a.forced = teacher_force(model, sc.cache.kv, prompts[ai], forced_tokens[ai]);
                     }
-                    const Answer& truth = ex.questions[q].answer;
+                    const Answer& truth = ex.questions[(size_t)q].answer;
                     const AnswerScores s = score_answer(a.gen.text, truth);
-                    const AnswerScores sf = score_answer(full[q].gen.text, truth);
-                    const Fidelity f = compare_forced(full[q].forced, a.forced);
+                    const AnswerScores sf = score_answer(full[ai].gen.text, truth);
+                    const Fidelity f = compare_forced(full[ai].forced, a.forced);
                     nlohmann::json line;
                     key.to_json(line);
                     line["context_tokens"] = sc.cache.context_len;
@@ -151,11 +161,11 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
                     line["ratio_kept"] = st.ratio_kept;
                     line["kv_bytes_kept"] = st.bytes_kept;
                     line["kv_bytes_full"] = st.bytes_full;
-                    line["question"] = ex.questions[q].text;
+                    line["question"] = ex.questions[(size_t)q].text;
                     line["answer"] = truth.items;
                     line["answer_kind"] = truth.kind == Answer::Kind::AllOf ? "all" : "any";
                     line["prediction"] = a.gen.text;
-                    line["full_prediction"] = full[q].gen.text;
+                    line["full_prediction"] = full[ai].gen.text;
                     line["metric"] = ex.metric;
                     line["score"] = s.get(ex.metric);
                     line["full_score"] = sf.get(ex.metric);
@@ -163,7 +173,7 @@ EvalSummary run_eval(Model& model, const EvalConfig& c, const std::function<void
                     line["contains"] = s.contains;
                     line["recall"] = s.recall;
                     line["rouge_l"] = s.rouge_l;
-                    line["same_as_full"] = a.gen.tokens == full[q].gen.tokens;
+                    line["same_as_full"] = a.gen.tokens == full[ai].gen.tokens;
                     line["answer_tokens"] = f.tokens;
                     line["mean_prob_full"] = f.mean_prob_full;
                     line["prob_change"] = f.mean_prob_change;

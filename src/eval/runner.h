@@ -24,6 +24,7 @@ struct EvalConfig {
     uint64_t seed = 0;
     std::string haystack_dir;
     int max_new_tokens = 0;           // 0: the task's own (short) limit
+    int64_t max_questions = 0;        // per example, spread over its questions (0: all)
     std::string metric;               // main metric of JSON Lines tasks (default: contains)
     MethodOptions method_options;
     std::string output;               // results .jsonl
@@ -37,6 +38,11 @@ struct EvalSummary {
 
 // `log` receives progress lines (examples done, elapsed, ETA).
 EvalSummary run_eval(Model& model, const EvalConfig& config, const std::function<void(const std::string&)>& log = {});
+
+// Which of an example's n questions are asked when at most `max_questions`
+// are (0: all): evenly spread, so that questions about every part of the
+// context stay. Indices keep their meaning in the results file.
+std::vector<int64_t> asked_questions(int64_t n, int64_t max_questions);
 
 // The examples the config asks for, in run order.
 std::vector<Example> make_examples(const Model& model, const EvalConfig& config);

@@ -57,6 +57,9 @@ Runner add_eval(CLI::App& app) {
                    "when present; otherwise a built-in synthetic haystack)");
     app.add_option("--max-tokens", a->config.max_new_tokens, "maximum answer tokens (default: each task's own, 10-48)")
         ->check(CLI::Range(1, 4096));
+    app.add_option("--questions", a->config.max_questions,
+                   "at most this many questions per example, spread over its questions (default: all)")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--metric", a->config.metric, "main metric of jsonl tasks (default contains)")
         ->check(CLI::IsMember({"exact", "contains", "recall", "rouge_l"}));
     app.add_option("--head-scores", a->head_scores_file, "kvzip-head: head scores from this file (kvzip head-score)")
