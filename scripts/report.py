@@ -80,6 +80,15 @@ def pct(x):
     return "–" if x is None else f"{100 * x:.0f}"
 
 
+def ratio_table(agg, model, panel, methods, ratios, cell):
+    """A Markdown table: one row per method, one column per ratio, cell(aggregate) in each."""
+    lines = ["| method | " + " | ".join(f"{r:g}" for r in ratios) + " |", "|---|" + "---:|" * len(ratios)]
+    for m in methods:
+        cells = [cell(agg[(model, panel, m, r)]) if (model, panel, m, r) in agg else "" for r in ratios]
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def head_to_head(agg, model, panel, methods, ratios, ours="kvzip"):
     """Where KVzip wins or loses against each other method: at how many ratios its
     score relative to the full cache (the agreement where the full cache scores
@@ -121,24 +130,12 @@ def write_markdown(agg, path):
             lines += [f"## {model} — {panel}", "",
                       f"{n} answers per cell; full-cache {agg[any_key]['metric']}: {100 * full:.0f} %. "
                       "Cells: score relative to the full cache, % (agreement with the full-cache answer, %).", ""]
-            lines.append("| method | " + " | ".join(f"{r:g}" for r in ratios) + " |")
-            lines.append("|---|" + "---:|" * len(ratios))
-            for m in methods:
-                cells = []
-                for r in ratios:
-                    a = agg.get((model, panel, m, r))
-                    cells.append("" if a is None else f"{pct(a['relative'])} ({pct(a['agreement'])})")
-                lines.append(f"| {m} | " + " | ".join(cells) + " |")
+            lines += ratio_table(agg, model, panel, methods, ratios,
+                                 lambda a: f"{pct(a['relative'])} ({pct(a['agreement'])})")
             lines += ["", "Fidelity on the full-cache answer (teacher-forced): top-1 flips per answer token "
                       "(mean answer-token probability change).", ""]
-            lines.append("| method | " + " | ".join(f"{r:g}" for r in ratios) + " |")
-            lines.append("|---|" + "---:|" * len(ratios))
-            for m in methods:
-                cells = []
-                for r in ratios:
-                    a = agg.get((model, panel, m, r))
-                    cells.append("" if a is None else f"{a['flips_per_token']:.2f} ({a['prob_change']:+.2f})")
-                lines.append(f"| {m} | " + " | ".join(cells) + " |")
+            lines += ratio_table(agg, model, panel, methods, ratios,
+                                 lambda a: f"{a['flips_per_token']:.2f} ({a['prob_change']:+.2f})")
             lines.append("")
             lines += head_to_head(agg, model, panel, methods, ratios)
     with open(path, "w", encoding="utf-8") as f:

@@ -30,6 +30,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from make_tiny_models import GGUF_LAYER_NAMES  # noqa: E402  (llama.cpp's names of a layer's tensors)
 OUT = os.path.join(ROOT, "tests", "golden", "tiny")
 MODELS = os.path.join(ROOT, "models", "tiny")
 VOCAB = 260
@@ -77,20 +79,6 @@ def write_spec(folder, cls, cfg):
     cfg.save_pretrained(folder)
 
 
-# llama.cpp's names of a layer's tensors
-GGUF_NAMES = {
-    "input_layernorm.weight": "attn_norm.weight",
-    "self_attn.q_proj.weight": "attn_q.weight", "self_attn.q_proj.bias": "attn_q.bias",
-    "self_attn.k_proj.weight": "attn_k.weight", "self_attn.k_proj.bias": "attn_k.bias",
-    "self_attn.v_proj.weight": "attn_v.weight", "self_attn.v_proj.bias": "attn_v.bias",
-    "self_attn.o_proj.weight": "attn_output.weight",
-    "self_attn.q_norm.weight": "attn_q_norm.weight", "self_attn.k_norm.weight": "attn_k_norm.weight",
-    "post_attention_layernorm.weight": "ffn_norm.weight",
-    "mlp.gate_proj.weight": "ffn_gate.weight", "mlp.up_proj.weight": "ffn_up.weight",
-    "mlp.down_proj.weight": "ffn_down.weight",
-}
-
-
 def gguf_matches_checkpoint(gguf_path, hf_dir):
     """Every GGUF tensor equals its safetensors counterpart, read by the `gguf`
     and `safetensors` packages (the generator wrote both)."""
@@ -98,7 +86,7 @@ def gguf_matches_checkpoint(gguf_path, hf_dir):
     reader = gguf.GGUFReader(gguf_path)
     names = {"token_embd.weight": "model.embed_tokens.weight", "output_norm.weight": "model.norm.weight",
              "output.weight": "lm_head.weight"}
-    inverse = {v: k for k, v in GGUF_NAMES.items()}
+    inverse = {v: k for k, v in GGUF_LAYER_NAMES.items()}
     for t in reader.tensors:
         if t.name in names:
             hf_name = names[t.name]

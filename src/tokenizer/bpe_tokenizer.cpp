@@ -97,18 +97,8 @@ std::string ByteLevelBpeTokenizer::to_byte_alphabet(std::string_view piece) {
     return s;
 }
 
-std::vector<TokenId> ByteLevelBpeTokenizer::encode(const std::string& text, bool add_bos, bool parse_special) const {
-    std::vector<TokenId> out;
-    out.reserve(text.size() / 3 + 2);
-    if (add_bos && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
-    for (const auto& seg : specials_.split(text, parse_special)) {
-        if (seg.id >= 0) {
-            out.push_back(seg.id);
-            continue;
-        }
-        splitter_.split(seg.text, [&](std::string_view piece) { encode_piece(piece, out); });
-    }
-    return out;
+void ByteLevelBpeTokenizer::encode_text(std::string_view text, bool, std::vector<TokenId>& out) const {
+    splitter_.split(text, [&](std::string_view piece) { encode_piece(piece, out); });
 }
 
 // BPE on one piece: start from one symbol per byte and repeatedly merge the

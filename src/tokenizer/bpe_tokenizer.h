@@ -18,8 +18,6 @@ class ByteLevelBpeTokenizer final : public Tokenizer {
 public:
     explicit ByteLevelBpeTokenizer(Vocab vocab);
 
-    std::vector<TokenId> encode(const std::string& text, bool add_bos = false,
-                                bool parse_special = true) const override;
     std::string token_to_piece(TokenId id, bool keep_special = false) const override;
 
 private:
@@ -31,6 +29,9 @@ private:
         return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
     }
 
+    const SpecialTokenMatcher& special_tokens() const override { return specials_; }
+    // Pre-tokenizes, then BPE on each piece.
+    void encode_text(std::string_view text, bool at_start, std::vector<TokenId>& out) const override;
     void build_merges();
     void build_pieces();
     // Appends the ids of one pre-tokenized piece (raw UTF-8 bytes).

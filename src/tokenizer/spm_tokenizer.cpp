@@ -122,23 +122,6 @@ TokenId SpmBpeTokenizer::find_piece(std::string_view spelling) const {
     return piece_index_.find(spelling);
 }
 
-std::vector<TokenId> SpmBpeTokenizer::encode(const std::string& text, bool add_bos, bool parse_special) const {
-    std::vector<TokenId> out;
-    out.reserve(text.size() / 3 + 2);
-    if (add_bos && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
-    for (const auto& seg : specials_.split(text, parse_special)) {
-        if (seg.id >= 0) {
-            out.push_back(seg.id);
-            continue;
-        }
-        // SentencePiece's dummy prefix goes before the start of the input only
-        // (llama.cpp's rule), not after every special token.
-        const bool at_start = seg.text.data() == text.data();
-        encode_fragment(seg.text, vocab_.add_space_prefix && at_start, out);
-    }
-    return out;
-}
-
 // Greedy merging as SentencePiece's BPE does it: one symbol per character,
 // then repeatedly the adjacent pair whose concatenation is the best-scoring
 // piece becomes one symbol (leftmost first on equal scores); merge_symbols

@@ -25,8 +25,6 @@ class SpmBpeTokenizer final : public Tokenizer {
 public:
     explicit SpmBpeTokenizer(Vocab vocab);
 
-    std::vector<TokenId> encode(const std::string& text, bool add_bos = false,
-                                bool parse_special = true) const override;
     // As Tokenizer::decode, less the leading space add_space_prefix put there.
     std::string decode(const std::vector<TokenId>& ids, bool keep_special = false) const override;
     std::string token_to_piece(TokenId id, bool keep_special = false) const override;
@@ -36,6 +34,12 @@ public:
     float merge_score(TokenId id) const { return merge_score_[id]; }
 
 private:
+    const SpecialTokenMatcher& special_tokens() const override { return specials_; }
+    // SentencePiece's dummy prefix goes before the start of the input only
+    // (llama.cpp's rule), not after every special token.
+    void encode_text(std::string_view text, bool at_start, std::vector<TokenId>& out) const override {
+        encode_fragment(text, vocab_.add_space_prefix && at_start, out);
+    }
     void build_spellings();
     void build_merge_scores();
     // Appends the ids of one fragment of plain text (no special tokens in it).

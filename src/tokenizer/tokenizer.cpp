@@ -7,6 +7,7 @@
 
 #include "io/gguf.h"
 #include "tokenizer/bpe_tokenizer.h"
+#include "tokenizer/special_tokens.h"
 #include "tokenizer/spm_tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "util/error.h"
@@ -106,6 +107,19 @@ Tokenizer::Tokenizer(Vocab v) : vocab_(std::move(v)) {
 void Tokenizer::check_id(TokenId id) const {
     if (id < 0 || id >= n_vocab())
         throw Error(fmt::format("token id {} is outside the vocabulary (0..{})", id, n_vocab() - 1));
+}
+
+std::vector<TokenId> Tokenizer::encode(const std::string& text, bool add_bos, bool parse_special) const {
+    std::vector<TokenId> out;
+    out.reserve(text.size() / 3 + 2);
+    if (add_bos && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
+    for (const auto& seg : special_tokens().split(text, parse_special)) {
+        if (seg.id >= 0)
+            out.push_back(seg.id);
+        else
+            encode_text(seg.text, seg.text.data() == text.data(), out);
+    }
+    return out;
 }
 
 std::string Tokenizer::decode(const std::vector<TokenId>& ids, bool keep_special) const {

@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace kvzip {
 
 class GGUFFile;
+class SpecialTokenMatcher;
 
 using TokenId = int32_t;
 
@@ -52,8 +54,7 @@ public:
     // Text to ids. With parse_special, special/control tokens written in the
     // text (e.g. "<|im_start|>") become their ids; otherwise they are plain text.
     // add_bos: prepend BOS when the vocab asks for it (vocab.add_bos).
-    virtual std::vector<TokenId> encode(const std::string& text, bool add_bos = false,
-                                        bool parse_special = true) const = 0;
+    std::vector<TokenId> encode(const std::string& text, bool add_bos = false, bool parse_special = true) const;
     // Ids to UTF-8 text. Control tokens are skipped unless keep_special. The
     // tokens' bytes are joined first, then any ill-formed UTF-8 left (e.g. a
     // character cut at the end) becomes U+FFFD, as in Hugging Face's decode.
@@ -70,6 +71,11 @@ public:
 
 protected:
     explicit Tokenizer(Vocab v);
+    // The special tokens cut out of the text before encode_text sees it.
+    virtual const SpecialTokenMatcher& special_tokens() const = 0;
+    // Appends the ids of a run of text with no special token in it;
+    // at_start: the run begins the input.
+    virtual void encode_text(std::string_view text, bool at_start, std::vector<TokenId>& out) const = 0;
     void check_id(TokenId id) const;  // throws kvzip::Error when out of range
     Vocab vocab_;
     std::unordered_map<std::string, TokenId> token_index_;  // token text -> id
