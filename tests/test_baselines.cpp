@@ -73,6 +73,21 @@ TEST(Baselines, KeyNormRefusesACacheWithoutTheContext) {
     EXPECT_THROW(key_norm_scores(s, kv), Error);
 }
 
+TEST(Baselines, KeyNormSkipsFixedLayers) {
+    // Layer 0 holds the context (positions 1-2); layer 1, a sliding-window
+    // layer, kept only position 2.
+    KVCache kv(2, 1, 2, KVType::F32);
+    const std::vector<std::vector<float>> keys = {{9, 9}, {3, 4}, {0, 2}};
+    for (int64_t p = 0; p < 3; ++p) kv.append(0, keys[p].data(), keys[p].data(), 1, p);
+    kv.append(1, keys[2].data(), keys[2].data(), 1, 2);
+    kv.set_next_position(3);
+    ImportanceScores s(2, 1, 1, 2);
+    EXPECT_THROW(key_norm_scores(s, kv), Error);
+    s.fixed_layers = {0, 1};
+    key_norm_scores(s, kv);
+    EXPECT_EQ(s.data, (std::vector<float>{-5, -2, 0, 0}));
+}
+
 TEST(Baselines, MaxPoolRows) {
     ImportanceScores s(1, 1, 0, 6);
     s.data = {0, 3, 1, 0, 0, 5};

@@ -1,6 +1,7 @@
 // `kvzip eval` end to end on SmolLM2: a short run of every method at two
 // ratios gives one complete, consistent line per (method, ratio, question),
-// and a rerun resumes instead of redoing.
+// and a rerun resumes instead of redoing. Also every method on Gemma 3, whose
+// sliding-window layers the methods must leave alone.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -135,6 +136,37 @@ TEST(SlowModelEval, OnePrefillServesEveryMethodUnchanged) {
     for (Method m : all) {
         const PruneStats st = apply_method(sc, m, 0.25, MethodOptions{});
         EXPECT_NEAR(st.ratio_kept, 0.25, 0.01) << to_string(m);
+    }
+}
+
+TEST(SlowModelEval, EveryMethodRunsOnGemma3SlidingWindowLayers) {
+    // Gemma 3's sliding-window layers drop keys older than the window during
+    // prefill: every method must score the global layers only, and the ratio
+    // counts those.
+    const std::string path = test::model_path("gemma-3-270m-q4_k_m.gguf");
+    KVZIP_REQUIRE_MODEL(path);
+    Model model(path);
+    ASSERT_TRUE(model.config().has_sliding_layers());
+    const std::string context = test::read_file("/usr/share/common-licenses/GPL-3").substr(0, 3500);
+    std::vector<Method> all;
+    for (const std::string& m : method_names()) all.push_back(parse_method(m));
+    ScoredContext sc = prefill_and_score(model, context, all, MethodOptions{});
+    ASSERT_GT(sc.cache.context_len, model.config().sliding_window);  // the window really trimmed
+    int64_t global_heads = 0;
+    for (int l = 0; l < model.config().n_layer; ++l)
+        global_heads += sc.cache.sliding_layers[(size_t)l] ? 0 : model.config().n_head_kv;
+    ASSERT_GT(global_heads, 0);
+    for (Method m : all) {
+        const PruneStats st = apply_method(sc, m, 0.25, MethodOptions{});
+        // Whole heads: 3 global layers of one KV head each, so a third at a time.
+        const double step = m == Method::KVzipHead ? 1.0 / (double)global_heads : 0.01;
+        EXPECT_GE(st.ratio_kept, 0.25 - 0.01) << to_string(m);
+        EXPECT_LE(st.ratio_kept, 0.25 + step) << to_string(m);
+        GenerateOptions go;
+        go.max_tokens = 4;
+        go.stop_at_eos = false;
+        const GenerationResult g = model.generate(model.apply_template("What is this text?"), sc.cache, go);
+        EXPECT_EQ(g.tokens.size(), 4u) << to_string(m);
     }
 }
 

@@ -110,6 +110,7 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
     }
     for (Method m : methods) {
         ImportanceScores s(cfg.n_layer, cfg.n_head_kv, prefix_len, ctx_len);
+        s.fixed_layers = sc.cache.sliding_layers;  // pruning leaves them to their window
         switch (m) {
             case Method::KVzip:
             case Method::KVzipUniform:

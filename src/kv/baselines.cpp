@@ -22,7 +22,8 @@ void streaming_llm_scores(ImportanceScores& s, int64_t sink_tokens) {
 void key_norm_scores(ImportanceScores& s, const KVCache& cache) {
     if (cache.masked()) throw Error("key-norm scoring needs the unpruned cache");
     const int hd = cache.head_dim();
-    for (int l = 0; l < s.n_layer; ++l)
+    for (int l = 0; l < s.n_layer; ++l) {
+        if (s.is_fixed(l)) continue;  // a sliding-window layer: it no longer holds the whole context
         for (int h = 0; h < s.n_head_kv; ++h) {
             const KVHeadView v = cache.head(l, h);
             const int32_t* first = std::lower_bound(v.positions, v.positions + v.n, (int32_t)s.ctx_begin);
@@ -41,6 +42,7 @@ void key_norm_scores(ImportanceScores& s, const KVCache& cache) {
                 row[j] = -(float)std::sqrt(sq);
             }
         }
+    }
 }
 
 void random_scores(ImportanceScores& s, uint64_t seed) {

@@ -19,7 +19,8 @@ namespace kvzip {
 void streaming_llm_scores(ImportanceScores& scores, int64_t sink_tokens = 4);
 
 // Key-norm (Devoto et al. 2024, kvpress KnormPress): a lower key L2 norm
-// means more attention, so score = -||k||. Reads the prefilled, unpruned cache.
+// means more attention, so score = -||k||. Reads the prefilled, unpruned cache;
+// layers marked fixed (sliding-window ones) are skipped: pruning ignores them.
 void key_norm_scores(ImportanceScores& scores, const KVCache& cache);
 
 // Uniform random scores from a seed (a floor any method should beat).
