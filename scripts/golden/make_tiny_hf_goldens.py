@@ -119,7 +119,7 @@ def write_shard_index(path, config, dtype):
     """model.safetensors.index.json: the embeddings in the first shard, then one
     shard per layer, the final norm (and lm_head) with the last layer."""
     with torch.device("meta"):
-        names = [n for n, _ in LlamaForCausalLM(config).named_parameters()]  # tied lm_head not listed
+        params = dict(LlamaForCausalLM(config).named_parameters())  # a tied lm_head is not listed
     shards = config.num_hidden_layers + 1
 
     def shard(name):
@@ -127,10 +127,9 @@ def write_shard_index(path, config, dtype):
             return int(name.split(".")[2]) + 2
         return 1 if name == "model.embed_tokens.weight" else shards
 
-    with torch.device("meta"):
-        params = sum(p.numel() for p in LlamaForCausalLM(config).parameters())
-    index = {"metadata": {"total_parameters": params, "total_size": params * torch.finfo(dtype).bits // 8},
-             "weight_map": {n: f"model-{shard(n):05d}-of-{shards:05d}.safetensors" for n in sorted(names)}}
+    n_params = sum(p.numel() for p in params.values())
+    index = {"metadata": {"total_parameters": n_params, "total_size": n_params * torch.finfo(dtype).bits // 8},
+             "weight_map": {n: f"model-{shard(n):05d}-of-{shards:05d}.safetensors" for n in sorted(params)}}
     with open(os.path.join(path, "model.safetensors.index.json"), "w") as f:
         json.dump(index, f, indent=2)
 
