@@ -19,7 +19,7 @@ import os
 import sys
 from collections import defaultdict
 
-METHOD_ORDER = ["kvzip", "kvzip-uniform", "kvzip-head", "snapkv", "h2o", "streamingllm", "knorm", "random"]
+METHOD_ORDER = ["kvzip", "kvzip-uniform", "kvzip-head", "kvzip-plus", "snapkv", "h2o", "streamingllm", "knorm", "random"]
 
 
 def read_results(paths):

@@ -116,6 +116,13 @@ TEST(SlowModelEval, OnePrefillServesEveryMethodUnchanged) {
     const Cache plain = model.prefill(context);
     EXPECT_TRUE(sc.cache.kv.same_content(plain.kv));
     EXPECT_EQ(sc.scores.at(Method::KVzip).data, plain.scores.data);
+    // kvzip-plus: its own scoring pass with the KVzip+ weights, as a plain
+    // prefill with that option makes them (and not the plain scores).
+    PrefillOptions po;
+    po.kvzip_plus = true;
+    const Cache plus = model.prefill(context, po);
+    EXPECT_EQ(sc.scores.at(Method::KVzipPlus).data, plus.scores.data);
+    EXPECT_NE(plus.scores.data, plain.scores.data);
     ASSERT_EQ(sc.scores.size(), all.size());
     const int G = model.config().group_size();
     for (const auto& [m, s] : sc.scores) {

@@ -13,9 +13,11 @@ namespace kvzip::eval {
 namespace {
 const std::vector<std::pair<Method, std::string>>& table() {
     static const std::vector<std::pair<Method, std::string>> t = {
-        {Method::KVzip, "kvzip"},   {Method::KVzipUniform, "kvzip-uniform"}, {Method::KVzipHead, "kvzip-head"},
-        {Method::SnapKV, "snapkv"}, {Method::H2O, "h2o"},                    {Method::StreamingLLM, "streamingllm"},
-        {Method::KNorm, "knorm"},   {Method::Random, "random"}};
+        {Method::KVzip, "kvzip"},         {Method::KVzipUniform, "kvzip-uniform"},
+        {Method::KVzipHead, "kvzip-head"}, {Method::KVzipPlus, "kvzip-plus"},
+        {Method::SnapKV, "snapkv"},       {Method::H2O, "h2o"},
+        {Method::StreamingLLM, "streamingllm"}, {Method::KNorm, "knorm"},
+        {Method::Random, "random"}};
     return t;
 }
 
@@ -58,7 +60,8 @@ std::string to_string(Method m) {
 
 PruneLevel prune_level(Method m) {
     switch (m) {
-        case Method::KVzip: return PruneLevel::Pair;
+        case Method::KVzip:
+        case Method::KVzipPlus: return PruneLevel::Pair;
         case Method::KVzipHead: return PruneLevel::Head;
         default: return PruneLevel::PairUniform;  // the baselines: per-head budgets, as in their papers
     }
@@ -102,8 +105,17 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
     if (sc.cache.prefix_len != prefix_len || sc.cache.context_len != ctx_len)
         throw Error("internal: the prefill's token counts differ from the tokenizer's");
 
-    const bool kvzip = std::any_of(methods.begin(), methods.end(), uses_kvzip_scores);
-    if (kvzip) {
+    // Each scoring pass overwrites cache.scores: KVzip+ first, then the plain
+    // scores that the cache keeps.
+    ImportanceScores plus;
+    if (wants(Method::KVzipPlus)) {
+        PrefillOptions so;
+        so.progress = progress;
+        so.kvzip_plus = true;
+        model.score(sc.cache, so);
+        plus = std::move(sc.cache.scores);
+    }
+    if (std::any_of(methods.begin(), methods.end(), uses_kvzip_scores)) {
         PrefillOptions so;
         so.progress = progress;
         model.score(sc.cache, so);
@@ -115,6 +127,7 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
             case Method::KVzip:
             case Method::KVzipUniform:
             case Method::KVzipHead: s = sc.cache.scores; break;
+            case Method::KVzipPlus: s = plus; break;
             case Method::H2O: s = h2o; break;
             case Method::SnapKV:
                 snap_scorer->finish();

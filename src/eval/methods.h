@@ -16,6 +16,7 @@ enum class Method {
     KVzip,         // KVzip scores, pair level (non-uniform head budgets)
     KVzipUniform,  // KVzip scores, every head the same budget
     KVzipHead,     // whole heads by head score (per-head max of the scores, or a head-score file)
+    KVzipPlus,     // KVzip+ scores (probabilities weighted by the output norms), pair level
     SnapKV,        // attention of the context's last window, pooled
     H2O,           // attention accumulated over all context queries
     StreamingLLM,  // sinks + recent window
@@ -27,6 +28,7 @@ const std::vector<std::string>& method_names();
 Method parse_method(const std::string& name);  // throws kvzip::Error naming the valid ones
 std::string to_string(Method m);
 PruneLevel prune_level(Method m);
+// Whether the method needs the plain KVzip scoring pass (KVzip+ has its own).
 bool uses_kvzip_scores(Method m);
 
 struct MethodOptions {
@@ -38,7 +40,8 @@ struct MethodOptions {
 };
 
 // One prefill of `context` with the observers the methods need, the KVzip
-// scoring pass if any KVzip method is asked for, and every method's scores.
+// scoring pass if any KVzip method is asked for (and the KVzip+ one for
+// kvzip-plus), and every method's scores.
 struct ScoredContext {
     Cache cache;
     std::map<Method, ImportanceScores> scores;
