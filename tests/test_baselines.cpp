@@ -35,6 +35,23 @@ TEST(Baselines, StreamingLLMKeepsSinksThenTheMostRecent) {
     EXPECT_EQ(kept_positions(select_kept(s, 0.3, PruneLevel::PairUniform), 10), (std::vector<int>{7, 8, 9}));
 }
 
+TEST(Baselines, KeepRecentPutsTheLastPositionsOfEveryHeadFirst) {
+    ImportanceScores s(2, 2, /*ctx_begin=*/3, /*n=*/8);
+    random_scores(s, 1);
+    const std::vector<float> before = s.data;
+    s.keep_recent(3);
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 2; ++h)
+            for (int64_t j = 0; j < 8; ++j)
+                EXPECT_EQ(s.row(l, h)[j], j >= 5 ? kAlwaysKeep : before[((size_t)l * 2 + h) * 8 + j]);
+    // Half the budget of 4 as recent: the other 2 go to the best-scored of the rest.
+    EXPECT_EQ(kept_positions(select_kept(s, 0.5, PruneLevel::PairUniform), 8).size(), 4u);
+    s.keep_recent(0);
+    EXPECT_EQ(s.row(0, 0)[0], before[0]);
+    s.keep_recent(100);  // clamped to the context
+    for (float x : s.data) EXPECT_EQ(x, kAlwaysKeep);
+}
+
 TEST(Baselines, RandomIsSeededAndInUnitInterval) {
     ImportanceScores a(2, 3, 0, 50), b(2, 3, 0, 50), c(2, 3, 0, 50);
     random_scores(a, 7);

@@ -144,6 +144,22 @@ TEST(SlowModelEval, OnePrefillServesEveryMethodUnchanged) {
         const PruneStats st = apply_method(sc, m, 0.25, MethodOptions{});
         EXPECT_NEAR(st.ratio_kept, 0.25, 0.01) << to_string(m);
     }
+    // H2O with the paper's recent window: half of each head's budget is the
+    // last tokens, and the ratio is still the one asked.
+    MethodOptions recent;
+    recent.h2o_recent = 0.5;
+    const PruneStats st = apply_method(sc, Method::H2O, 0.25, recent);
+    EXPECT_NEAR(st.ratio_kept, 0.25, 0.01);
+    const int64_t window = std::llround(0.125 * (double)sc.cache.context_len);
+    const ImportanceScores& used = sc.cache.scores;
+    for (int l = 0; l < used.n_layer; ++l)
+        for (int h = 0; h < used.n_head_kv; ++h) {
+            EXPECT_EQ(used.row(l, h)[used.n_ctx - window], kAlwaysKeep);
+            EXPECT_LT(used.row(l, h)[used.n_ctx - window - 1], kAlwaysKeep);
+        }
+    EXPECT_EQ(method_label(Method::H2O, recent), "h2o-recent0.5");
+    EXPECT_EQ(method_label(Method::H2O, MethodOptions{}), "h2o");
+    EXPECT_EQ(method_label(Method::SnapKV, recent), "snapkv");
 }
 
 TEST(SlowModelEval, EveryMethodRunsOnGemma3SlidingWindowLayers) {

@@ -1,6 +1,8 @@
 #include "eval/methods.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <memory>
 
 #include "kv/attention_baselines.h"
@@ -142,10 +144,21 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
     return sc;
 }
 
+std::string method_label(Method m, const MethodOptions& options) {
+    if (m == Method::H2O && options.h2o_recent > 0) {
+        char b[48];
+        std::snprintf(b, sizeof b, "h2o-recent%g", options.h2o_recent);
+        return b;
+    }
+    return to_string(m);
+}
+
 PruneStats apply_method(ScoredContext& sc, Method method, double ratio, const MethodOptions& options) {
     auto it = sc.scores.find(method);
     if (it == sc.scores.end()) throw Error("internal: no scores for method " + to_string(method));
     sc.cache.scores = it->second;
+    if (method == Method::H2O && options.h2o_recent > 0)
+        sc.cache.scores.keep_recent((int64_t)std::llround(options.h2o_recent * ratio * (double)sc.cache.context_len));
     sc.cache.head_scores = method == Method::KVzipHead ? options.head_scores : std::vector<float>{};
     return sc.cache.prune(ratio, prune_level(method), CacheMode::Retain);
 }

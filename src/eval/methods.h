@@ -36,6 +36,9 @@ struct MethodOptions {
     int64_t snapkv_window = 32;     // SnapKV observation window (tokens)
     int snapkv_kernel = 7;          // SnapKV max-pool kernel (odd)
     int64_t sink_tokens = 4;        // StreamingLLM: context tokens kept as extra sinks
+    // H2O: share of each budget given to the most recent tokens, as in the
+    // H2O paper's heavy-hitter + recent split (0: heavy hitters only).
+    double h2o_recent = 0.0;
     std::vector<float> head_scores; // kvzip-head: from a head-score file (empty: from this context's scores)
 };
 
@@ -49,6 +52,10 @@ struct ScoredContext {
 ScoredContext prefill_and_score(Model& model, const std::string& context, const std::vector<Method>& methods,
                                 const MethodOptions& options,
                                 const std::function<void(const std::string&, int64_t, int64_t)>& progress = {});
+
+// The method's name in results: its name, with the options that change its
+// results when they are not the default (so runs with either can share a file).
+std::string method_label(Method m, const MethodOptions& options);
 
 // Prunes the cache (retain mode) with `method`'s scores to keep `ratio`.
 PruneStats apply_method(ScoredContext& sc, Method method, double ratio, const MethodOptions& options);

@@ -27,7 +27,7 @@ std::string duration(double s) {
 }
 
 ResultKey key_of(const EvalConfig& c, const Example& e, Method m, double ratio, int64_t q) {
-    return ResultKey{c.model_name, e.task, c.ctx_tokens, c.seed, e.index, to_string(m), ratio, q};
+    return ResultKey{c.model_name, e.task, c.ctx_tokens, c.seed, e.index, method_label(m, c.method_options), ratio, q};
 }
 
 struct Answered {

@@ -67,9 +67,7 @@ void SnapKVScorer::finish() {
     const float norm = 1.0f / (float)(window_ * group_);
     for (float& x : acc_.data) x *= norm;
     max_pool_rows(acc_, kernel_);
-    const int64_t N = acc_.n_ctx;
-    for (int l = 0; l < acc_.n_layer; ++l)
-        for (int h = 0; h < acc_.n_head_kv; ++h) std::fill(acc_.row(l, h) + (N - window_), acc_.row(l, h) + N, kAlwaysKeep);
+    acc_.keep_recent(window_);
 }
 
 void max_pool_rows(ImportanceScores& s, int kernel) {

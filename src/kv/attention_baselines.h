@@ -64,7 +64,4 @@ private:
 // Max-pools each row of `s` with an odd kernel (centered, edges use what exists).
 void max_pool_rows(ImportanceScores& s, int kernel);
 
-// A score above any attention probability (or average of them): always kept first.
-inline constexpr float kAlwaysKeep = 1e9f;
-
 }  // namespace kvzip

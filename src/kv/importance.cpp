@@ -1,11 +1,18 @@
 #include "kv/importance.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "util/error.h"
 
 namespace kvzip {
+
+void ImportanceScores::keep_recent(int64_t n) {
+    n = std::clamp<int64_t>(n, 0, n_ctx);
+    for (int l = 0; l < n_layer; ++l)
+        for (int h = 0; h < n_head_kv; ++h) std::fill(row(l, h) + (n_ctx - n), row(l, h) + n_ctx, kAlwaysKeep);
+}
 
 void ImportanceScores::save_npy(const std::string& path) const {
     // NPY v1.0: magic, version, little-endian header length, a Python dict

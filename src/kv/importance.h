@@ -8,6 +8,9 @@
 
 namespace kvzip {
 
+// A score above any attention probability (or average of them): always kept first.
+inline constexpr float kAlwaysKeep = 1e9f;
+
 struct ImportanceScores {
     int n_layer = 0;
     int n_head_kv = 0;
@@ -33,6 +36,10 @@ struct ImportanceScores {
     float* row(int layer, int head) { return data.data() + ((size_t)layer * n_head_kv + head) * n_ctx; }
     const float* row(int layer, int head) const { return data.data() + ((size_t)layer * n_head_kv + head) * n_ctx; }
     bool contains(int64_t pos) const { return pos >= ctx_begin && pos < ctx_begin + n_ctx; }
+
+    // Marks the last `n` context positions of every head as always kept
+    // (a recent window on top of a policy's scores, as H2O and SnapKV have).
+    void keep_recent(int64_t n);
 
     // Writes a NumPy .npy file (float32, shape [layers, kv_heads, positions]).
     void save_npy(const std::string& path) const;

@@ -68,6 +68,9 @@ Runner add_eval(CLI::App& app) {
         ->check(CLI::Range(1, 1 << 20));
     app.add_option("--sink-tokens", a->config.method_options.sink_tokens, "StreamingLLM: extra sink tokens")
         ->check(CLI::NonNegativeNumber);
+    app.add_option("--h2o-recent", a->config.method_options.h2o_recent,
+                   "H2O: share of the budget kept for the most recent tokens (paper: 0.5; default 0, heavy hitters only)")
+        ->check(CLI::Range(0.0, 1.0));
     app.add_option("-o,--output", a->config.output, "results file (JSON Lines; appended, resumable)")->required();
     return [a] {
         eval::EvalConfig& c = a->config;
