@@ -224,6 +224,41 @@ TEST(EvalCli, UnknownTaskIsRefusedBeforeLoadingTheModel) {
     EXPECT_NE(err.find("unknown task 'nope'"), std::string::npos) << err;
 }
 
+TEST(EvalCli, ExportedTasksEvaluateLikeTheGeneratedOnes) {
+    // --export-tasks writes the examples a run would evaluate; jsonl:FILE on
+    // that file gives the same answers as the generated task.
+    KVZIP_REQUIRE_MODEL(test::smollm2_path());
+    const std::string dir = ::testing::TempDir();
+    const std::string tasks = dir + "kvzip_exported.jsonl", gen_out = dir + "kvzip_exp_gen.jsonl",
+                      file_out = dir + "kvzip_exp_file.jsonl";
+    for (const std::string& f : {tasks, gen_out, file_out}) std::filesystem::remove(f);
+    const std::string base = std::string(KVZIP_BINARY) + " eval -m " + test::smollm2_path() + " --n 2 --ctx-len 150";
+    ASSERT_EQ(std::system((base + " -t passkey --export-tasks " + tasks + " 2>/dev/null").c_str()), 0);
+    ASSERT_TRUE(std::filesystem::exists(tasks));
+    EXPECT_FALSE(std::filesystem::exists(gen_out));
+    const std::string run = " --methods kvzip --ratios 0.3 --questions 1 2>/dev/null";
+    ASSERT_EQ(std::system((base + " -t passkey -o " + gen_out + run).c_str()), 0);
+    ASSERT_EQ(std::system((base + " -t jsonl:" + tasks + " -o " + file_out + run).c_str()), 0);
+    auto read = [](const std::string& f) {
+        std::vector<nlohmann::json> v;
+        std::ifstream in(f);
+        for (std::string l; std::getline(in, l);)
+            if (!l.empty()) v.push_back(nlohmann::json::parse(l));
+        return v;
+    };
+    const auto a = read(gen_out), b = read(file_out);
+    ASSERT_EQ(a.size(), 2u);
+    ASSERT_EQ(b.size(), a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(b[i]["task"], "jsonl:" + tasks);
+        for (const char* k : {"question", "answer", "metric", "prediction", "full_prediction", "score", "ratio_kept"})
+            EXPECT_EQ(b[i][k], a[i][k]) << k;
+    }
+    // Without -o or --export-tasks there is nothing to write: refused.
+    EXPECT_NE(std::system((base + " -t passkey 2>/dev/null").c_str()), 0);
+    for (const std::string& f : {tasks, gen_out, file_out}) std::filesystem::remove(f);
+}
+
 TEST(EvalCli, ReportAggregatesRelativeScoreAndAgreement) {
     // Hand-made results: at 0.5 kvzip answers 1 of 2 right (the full cache 2 of 2) and agrees once.
     const std::string dir = ::testing::TempDir() + "kvzip_report_test";

@@ -213,6 +213,42 @@ TEST(EvalJsonl, LoadsQuestionsAndAnswerAlternatives) {
     std::filesystem::remove(path);
 }
 
+TEST(EvalJsonl, SavedTasksLoadBackTheSame) {
+    // Every generated task, through --export-tasks' writer and the jsonl:FILE
+    // reader: the same contexts, questions, answers (kind included), answer
+    // prefixes, metric and answer length.
+    TaskGenerator gen(options(300));
+    std::vector<Example> saved;
+    for (const std::string& t : TaskGenerator::task_names()) saved.push_back(gen.make(t, 1, 3));
+    const std::string path = write_temp("kvzip_test_export.jsonl", "");
+    save_jsonl_examples(saved, path);
+    const std::vector<Example> loaded = load_jsonl_examples(path, "jsonl:exported");
+    ASSERT_EQ(loaded.size(), saved.size());
+    for (size_t i = 0; i < saved.size(); ++i) {
+        const Example &a = saved[i], &b = loaded[i];
+        EXPECT_EQ(b.context, a.context) << a.task;
+        EXPECT_EQ(b.metric, a.metric) << a.task;
+        EXPECT_EQ(b.max_new_tokens, a.max_new_tokens) << a.task;
+        ASSERT_EQ(b.questions.size(), a.questions.size()) << a.task;
+        for (size_t q = 0; q < a.questions.size(); ++q) {
+            EXPECT_EQ(b.questions[q].text, a.questions[q].text) << a.task;
+            EXPECT_EQ(b.questions[q].answer_prefix, a.questions[q].answer_prefix) << a.task;
+            EXPECT_EQ(b.questions[q].answer.items, a.questions[q].answer.items) << a.task;
+            EXPECT_EQ(b.questions[q].answer.kind, a.questions[q].answer.kind) << a.task;
+        }
+    }
+    // Generated answers are all-of lists (a list reads back as alternatives
+    // without its kind), and some questions have a prefix.
+    bool prefix = false;
+    for (const Example& e : saved)
+        for (const Question& q : e.questions) {
+            EXPECT_EQ(q.answer.kind, Answer::Kind::AllOf);
+            prefix = prefix || !q.answer_prefix.empty();
+        }
+    EXPECT_TRUE(prefix);
+    std::filesystem::remove(path);
+}
+
 TEST(EvalJsonl, ErrorsNameTheLine) {
     auto error_of = [](const std::string& text) {
         const std::string path = write_temp("kvzip_test_bad.jsonl", text);
@@ -228,6 +264,12 @@ TEST(EvalJsonl, ErrorsNameTheLine) {
     EXPECT_NE(error_of("{\"context\": \"a\", \"questions\": [\"q\"], \"answers\": []}\n").find(":1:"), std::string::npos);
     EXPECT_NE(error_of("{\"questions\": [\"q\"], \"answers\": [\"a\"]}\n").find("\"context\""), std::string::npos);
     EXPECT_NE(error_of("\n").find("no examples"), std::string::npos);
+    const std::string one = "{\"context\": \"a\", \"questions\": [\"q\"], \"answers\": [\"a\"], ";
+    EXPECT_NE(error_of(one + "\"answer_kinds\": [\"all\", \"all\"]}\n").find("as long as"), std::string::npos);
+    EXPECT_NE(error_of(one + "\"answer_kinds\": [\"some\"]}\n").find("\"all\" or \"any\""), std::string::npos);
+    EXPECT_NE(error_of(one + "\"answer_prefixes\": [3]}\n").find("strings"), std::string::npos);
+    EXPECT_NE(error_of(one + "\"metric\": \"bleu\"}\n").find("metric"), std::string::npos);
+    EXPECT_NE(error_of(one + "\"max_new_tokens\": 0}\n").find("max_new_tokens"), std::string::npos);
     EXPECT_THROW(load_jsonl_examples("/nonexistent/x.jsonl", "t"), Error);
 }
 

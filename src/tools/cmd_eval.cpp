@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "eval/jsonl_dataset.h"
 #include "eval/runner.h"
 #include "eval/tasks.h"
 #include "kv/head_scores.h"
@@ -21,6 +22,7 @@ struct EvalArgs {
     std::vector<std::string> tasks;
     std::vector<std::string> methods = eval::method_names();
     std::string head_scores_file;
+    std::string export_tasks;
     eval::EvalConfig config;
 };
 
@@ -71,9 +73,13 @@ Runner add_eval(CLI::App& app) {
     app.add_option("--h2o-recent", a->config.method_options.h2o_recent,
                    "H2O: share of the budget kept for the most recent tokens (paper: 0.5; default 0, heavy hitters only)")
         ->check(CLI::Range(0.0, 1.0));
-    app.add_option("-o,--output", a->config.output, "results file (JSON Lines; appended, resumable)")->required();
+    app.add_option("-o,--output", a->config.output, "results file (JSON Lines; appended, resumable)");
+    app.add_option("--export-tasks", a->export_tasks,
+                   "write the examples as JSON Lines (the jsonl:FILE format) to this file instead of evaluating");
     return [a] {
         eval::EvalConfig& c = a->config;
+        if (c.output.empty() && a->export_tasks.empty())
+            throw Error("give the results file with -o FILE (or --export-tasks FILE to only write the tasks)");
         c.tasks = a->tasks;
         // Refuse a misspelt task before spending time on loading the model.
         for (const std::string& t : c.tasks)
@@ -94,6 +100,12 @@ Runner add_eval(CLI::App& app) {
         Model model(model_path, a->engine.model_options());
         if (!a->head_scores_file.empty())
             c.method_options.head_scores = HeadScores::load(a->head_scores_file, model.identity()).scores;
+        if (!a->export_tasks.empty()) {
+            const std::vector<eval::Example> examples = eval::make_examples(model, c);
+            eval::save_jsonl_examples(examples, a->export_tasks);
+            std::fprintf(stderr, "kvzip eval: %zu examples written to %s\n", examples.size(), a->export_tasks.c_str());
+            return 0;
+        }
         std::fprintf(stderr, "kvzip eval: %s; %zu task(s), haystack: %s\n", c.model_name.c_str(), c.tasks.size(),
                      c.haystack_dir.empty() ? "built-in synthetic" : c.haystack_dir.c_str());
         const eval::EvalSummary s = eval::run_eval(model, c, [](const std::string& line) {
