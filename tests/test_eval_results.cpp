@@ -1,9 +1,10 @@
-// The results file: keys, append, resume, a torn last line.
+// The results file: keys, append, resume, a torn last line; method labels.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "eval/methods.h"
 #include "eval/results_file.h"
 #include "test_helpers.h"
 #include "util/error.h"
@@ -16,6 +17,22 @@ nlohmann::json line_for(const ResultKey& k) {
     k.to_json(j);
     j["prediction"] = "x";
     return j;
+}
+
+TEST(EvalResults, MethodLabelsNameNonDefaultOptions) {
+    // Runs with other baseline options can share a results file without
+    // being taken for one another (resume) or mixed (report).
+    EXPECT_EQ(method_label(Method::H2O, MethodOptions{}), "h2o");
+    MethodOptions o;
+    o.h2o_recent = 0.5;
+    o.snapkv_window = 64;
+    o.sink_tokens = 0;
+    EXPECT_EQ(method_label(Method::H2O, o), "h2o-recent0.5");
+    EXPECT_EQ(method_label(Method::SnapKV, o), "snapkv-window64");
+    EXPECT_EQ(method_label(Method::StreamingLLM, o), "streamingllm-sinks0");
+    EXPECT_EQ(method_label(Method::KVzip, o), "kvzip");
+    EXPECT_EQ(method_label(Method::KVzipPlus, o), "kvzip-plus");
+    for (const std::string& name : method_names()) EXPECT_EQ(method_label(parse_method(name), MethodOptions{}), name);
 }
 
 TEST(EvalResults, AppendThenResume) {

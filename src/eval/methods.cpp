@@ -145,12 +145,17 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
 }
 
 std::string method_label(Method m, const MethodOptions& options) {
-    if (m == Method::H2O && options.h2o_recent > 0) {
-        char b[48];
+    const MethodOptions defaults;
+    char b[64];
+    if (m == Method::H2O && options.h2o_recent != defaults.h2o_recent)
         std::snprintf(b, sizeof b, "h2o-recent%g", options.h2o_recent);
-        return b;
-    }
-    return to_string(m);
+    else if (m == Method::SnapKV && options.snapkv_window != defaults.snapkv_window)
+        std::snprintf(b, sizeof b, "snapkv-window%lld", (long long)options.snapkv_window);
+    else if (m == Method::StreamingLLM && options.sink_tokens != defaults.sink_tokens)
+        std::snprintf(b, sizeof b, "streamingllm-sinks%lld", (long long)options.sink_tokens);
+    else
+        return to_string(m);
+    return b;
 }
 
 PruneStats apply_method(ScoredContext& sc, Method method, double ratio, const MethodOptions& options) {

@@ -53,8 +53,9 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
                                 const MethodOptions& options,
                                 const std::function<void(const std::string&, int64_t, int64_t)>& progress = {});
 
-// The method's name in results: its name, with the options that change its
-// results when they are not the default (so runs with either can share a file).
+// The method's name in results: its name, with the option that changes its
+// results when that is not the default (so runs with either can share a file
+// and the report draws them apart).
 std::string method_label(Method m, const MethodOptions& options);
 
 // Prunes the cache (retain mode) with `method`'s scores to keep `ratio`.
