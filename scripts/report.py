@@ -5,7 +5,7 @@
     (or: kvzip report results.jsonl -o DIR)
 
 Writes DIR/report.md (per model and task: score relative to the full cache,
-agreement with the full-cache answer, top-1 flips and probability change of the
+agreement with the full-cache answer, the same as a text plot, top-1 flips and probability change of the
 full-cache answer's tokens, per method and kept ratio), DIR/summary.csv
 (every aggregate), and, when matplotlib is installed (scripts/setup_report_env.sh),
 DIR/<model>_relative_score.png and DIR/<model>_agreement.png: one line per
@@ -115,6 +115,30 @@ def head_to_head(agg, model, panel, methods, ratios, ours="kvzip"):
     return lines + [""]
 
 
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def text_plot(agg, model, panel, methods, ratios):
+    """The plot as text, for terminals and notes: one row per method, one
+    character per ratio, its height the score relative to the full cache
+    (· = 0, █ = 100 % or more); the agreement with the full-cache answer
+    where the full cache scores 0."""
+    def level(a):
+        v = a["relative"] if a["relative"] is not None else a["agreement"]
+        return "·" if v <= 0 else BLOCKS[min(len(BLOCKS) - 1, max(0, round(v * len(BLOCKS)) - 1))]
+
+    width = max(len(m) for m in list(methods) + ["kept ratio"])
+    lines = ["```", f"{'kept ratio':<{width}}  {' '.join(f'{r:g}' for r in ratios)}"]
+    for m in methods:
+        cells = []
+        for r in ratios:
+            a = agg.get((model, panel, m, r))
+            # Each cell under its ratio's label.
+            cells.append((level(a) if a else " ").center(len(f"{r:g}")))
+        lines.append(f"{m:<{width}}  {' '.join(cells)}")
+    return lines + ["```", ""]
+
+
 def write_markdown(agg, path):
     models = sorted({k[0] for k in agg})
     lines = ["# kvzip eval report", ""]
@@ -132,6 +156,8 @@ def write_markdown(agg, path):
                       "Cells: score relative to the full cache, % (agreement with the full-cache answer, %).", ""]
             lines += ratio_table(agg, model, panel, methods, ratios,
                                  lambda a: f"{pct(a['relative'])} ({pct(a['agreement'])})")
+            lines += ["", "The same as a text plot (height: relative score, · = 0, █ = 100 %):", ""]
+            lines += text_plot(agg, model, panel, methods, ratios)
             lines += ["", "Fidelity on the full-cache answer (teacher-forced): top-1 flips per answer token "
                       "(mean answer-token probability change).", ""]
             lines += ratio_table(agg, model, panel, methods, ratios,

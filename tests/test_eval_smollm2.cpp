@@ -281,6 +281,8 @@ TEST(EvalCli, ReportAggregatesRelativeScoreAndAgreement) {
     EXPECT_NE(md.find("| random | 0 (0) |"), std::string::npos) << md;
     EXPECT_LT(md.find("| kvzip |"), md.find("| random |"));
     EXPECT_NE(md.find("| random | 1 | 0 | 0 | +50 |"), std::string::npos) << md;  // kvzip against random
+    // The text plot: half height for kvzip (50 %), the zero mark for random, under the ratio.
+    EXPECT_NE(md.find("kept ratio  0.5\nkvzip        \u2584 \nrandom       \u00b7 \n"), std::string::npos) << md;
     const std::string csv = test::read_file(dir + "/summary.csv");
     EXPECT_NE(csv.find("m,niah,kvzip,0.5,2,0.5,0.5,1.0,0.5,0.5,-0.1,0.25,recall"), std::string::npos) << csv;
     std::filesystem::remove_all(dir);
