@@ -221,7 +221,7 @@ TEST(EvalCli, UnknownTaskIsRefusedBeforeLoadingTheModel) {
     EXPECT_NE(err.find("unknown task 'nope'"), std::string::npos) << err;
 }
 
-TEST(EvalCli, ExportedTasksEvaluateLikeTheGeneratedOnes) {
+TEST(SlowModelEval, ExportedTasksEvaluateLikeTheGeneratedOnes) {
     // --export-tasks writes the examples a run would evaluate; jsonl:FILE on
     // that file gives the same answers as the generated task.
     KVZIP_REQUIRE_MODEL(test::smollm2_path());
