@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "io/gguf.h"
 #include "io/hf_checkpoint.h"
@@ -132,21 +133,26 @@ void Model::score(Cache& c, const PrefillOptions& options) {
     c.scores = ImportanceScores(config().n_layer, config().n_head_kv, ctx_begin, c.context_len);
     c.scores.fixed_layers = c.sliding_layers;  // sliding-window layers keep their window, unscored
     KVzipPlusWeights plus;
-    if (options.kvzip_plus) plus = KVzipPlusWeights::compute(transformer_->weights(), config(), c.sliding_layers, *pool_);
+    if (options.kvzip_plus || options.kvzip_plus_also)
+        plus = KVzipPlusWeights::compute(transformer_->weights(), config(), c.sliding_layers, *pool_);
     KVzipScorer scorer(c.scores, config(), c.prefix_len, *pool_, options.kvzip_plus ? &plus : nullptr);
-    // The scorer, plus the caller's observer when there is one.
-    struct Both : AttentionObserver {
-        AttentionObserver *a, *b;
-        Both(AttentionObserver* x, AttentionObserver* y) : a(x), b(y) {}
+    std::unique_ptr<KVzipScorer> plus_scorer;
+    if (options.kvzip_plus_also) {
+        *options.kvzip_plus_also = c.scores;  // same shape and fixed layers, all zero
+        plus_scorer = std::make_unique<KVzipScorer>(*options.kvzip_plus_also, config(), c.prefix_len, *pool_, &plus);
+    }
+    // The scorers, plus the caller's observer when there is one.
+    struct All : AttentionObserver {
+        std::vector<AttentionObserver*> list;
         void observe(int l, const float* q, int64_t T, int64_t p0, const KVCache& kv) override {
-            a->observe(l, q, T, p0, kv);
-            if (b) b->observe(l, q, T, p0, kv);
+            for (AttentionObserver* o : list) o->observe(l, q, T, p0, kv);
         }
         void observe_input(int l, const float* x, int64_t T) override {
-            a->observe_input(l, x, T);
-            if (b) b->observe_input(l, x, T);
+            for (AttentionObserver* o : list) o->observe_input(l, x, T);
         }
-    } observers(&scorer, options.observer);
+    } observers;
+    for (AttentionObserver* o : {(AttentionObserver*)&scorer, (AttentionObserver*)plus_scorer.get(), options.observer})
+        if (o) observers.list.push_back(o);
 
     const std::vector<int32_t>& ctx = c.context_ids;
     if ((int64_t)ctx.size() != c.context_len) throw Error("scoring needs the context's token ids");
@@ -168,6 +174,7 @@ void Model::score(Cache& c, const PrefillOptions& options) {
                         " but the model's context is " + std::to_string(config().n_ctx_train) +
                         " tokens: use a shorter context or a smaller scoring chunk");
         scorer.set_chunk(ctx_begin + b, ctx_begin + e, ctx_end);
+        if (plus_scorer) plus_scorer->set_chunk(ctx_begin + b, ctx_begin + e, ctx_end);
         for (int64_t j = 0; j < (int64_t)rep.size(); j += options_.batch) {
             const int64_t T = std::min<int64_t>(options_.batch, (int64_t)rep.size() - j);
             transformer_->forward(rep.data() + j, T, c.kv, nullptr, false, &observers);

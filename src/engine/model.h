@@ -47,6 +47,9 @@ struct PrefillOptions {
     bool score = true;              // run the KVzip scoring pass (DESIGN.md 1.2)
     int64_t score_chunk = 2000;     // C: context tokens per reconstruction chunk
     bool kvzip_plus = false;        // KVzip+ normalization of the scores (kv/kvzip_scorer.h)
+    // When set, the same scoring pass also fills these with the KVzip+ scores
+    // (the plain ones still go to the cache): both for the price of one pass.
+    ImportanceScores* kvzip_plus_also = nullptr;
     std::vector<float> head_scores; // load_score: head scores from a file, no scoring pass
     AttentionObserver* observer = nullptr;  // also sees the scoring passes (tests, analysis)
     // Sees the context's own prefill passes (attention-based baselines: H2O, SnapKV).

@@ -107,19 +107,14 @@ ScoredContext prefill_and_score(Model& model, const std::string& context, const 
     if (sc.cache.prefix_len != prefix_len || sc.cache.context_len != ctx_len)
         throw Error("internal: the prefill's token counts differ from the tokenizer's");
 
-    // Each scoring pass overwrites cache.scores: KVzip+ first, then the plain
-    // scores that the cache keeps.
+    // One scoring pass: the plain KVzip scores go to the cache, KVzip+ ones
+    // (when asked for) to `plus`.
     ImportanceScores plus;
-    if (wants(Method::KVzipPlus)) {
+    const bool want_plus = wants(Method::KVzipPlus);
+    if (want_plus || std::any_of(methods.begin(), methods.end(), uses_kvzip_scores)) {
         PrefillOptions so;
         so.progress = progress;
-        so.kvzip_plus = true;
-        model.score(sc.cache, so);
-        plus = std::move(sc.cache.scores);
-    }
-    if (std::any_of(methods.begin(), methods.end(), uses_kvzip_scores)) {
-        PrefillOptions so;
-        so.progress = progress;
+        so.kvzip_plus_also = want_plus ? &plus : nullptr;
         model.score(sc.cache, so);
     }
     for (Method m : methods) {

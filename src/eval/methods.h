@@ -28,7 +28,7 @@ const std::vector<std::string>& method_names();
 Method parse_method(const std::string& name);  // throws kvzip::Error naming the valid ones
 std::string to_string(Method m);
 PruneLevel prune_level(Method m);
-// Whether the method needs the plain KVzip scoring pass (KVzip+ has its own).
+// Whether the method uses the plain KVzip scores (kvzip-plus has its own).
 bool uses_kvzip_scores(Method m);
 
 struct MethodOptions {
@@ -43,8 +43,8 @@ struct MethodOptions {
 };
 
 // One prefill of `context` with the observers the methods need, the KVzip
-// scoring pass if any KVzip method is asked for (and the KVzip+ one for
-// kvzip-plus), and every method's scores.
+// scoring pass if any KVzip method is asked for (KVzip+ scores from the same
+// pass), and every method's scores.
 struct ScoredContext {
     Cache cache;
     std::map<Method, ImportanceScores> scores;
